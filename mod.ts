@@ -1,0 +1,36 @@
+/**
+ * A Redis session adapter for Lucia v1 (`lucia-auth` 1.x): sessions live exactly until their
+ * idle expiry, each user's index of sessions cleans itself, and every operation is one atomic
+ * command to Redis.
+ *
+ * Keys: `session:<sessionId>` holds the session as JSON and expires at its `idle_expires`;
+ * `userSession:<userId>` is a sorted set of the user's session ids scored by `idle_expires`,
+ * expiring with the last of them. The namespaces are options.
+ *
+ * @example
+ * ```ts
+ * import lucia from "lucia-auth";
+ * import redis from "@lucia-auth/adapter-session-redis";
+ * import { createClient } from "redis";
+ *
+ * const redisClient = createClient();
+ * // await redisClient.connect();
+ *
+ * const session = redis(redisClient);
+ * // export const auth = lucia({ adapter: { user: userAdapter, session }, env: "PROD" });
+ * console.assert(typeof session().setSession === "function");
+ * ```
+ *
+ * @module
+ */
+export { redis, redis as default } from "./src/adapter.ts";
+export type {
+  LuciaErrorConstructor,
+  RedisSessionAdapter,
+  RedisSessionAdapterFunction,
+} from "./src/adapter.ts";
+export type { RedisClient } from "./src/client.ts";
+export type { NodeRedisClient } from "./src/node_redis.ts";
+export { InvalidSessionDataError } from "./src/errors.ts";
+export type { RedisSessionAdapterOptions } from "./src/options.ts";
+export type { SessionSchema, StoredSession } from "./src/session.ts";
