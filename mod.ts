@@ -31,6 +31,9 @@ export type {
 } from "./src/adapter.ts";
 export type { RedisClient } from "./src/client.ts";
 export type { NodeRedisClient } from "./src/node_redis.ts";
+export type { IoRedisClient } from "./src/ioredis.ts";
+export type { BunRedisClient } from "./src/bun_redis.ts";
+export type { UpstashRedisClient } from "./src/upstash.ts";
 export { InvalidSessionDataError } from "./src/errors.ts";
 export type { RedisSessionAdapterOptions } from "./src/options.ts";
 export type { SessionSchema, StoredSession } from "./src/session.ts";

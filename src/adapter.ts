@@ -5,7 +5,7 @@
  */
 import { LuciaError } from "lucia-auth";
 import { type RedisClient, toConnection } from "./client.ts";
-import { type RedisSessionAdapterOptions, resolveKeys } from "./options.ts";
+import { type RedisSessionAdapterOptions, resolveKeys, withKeyPrefix } from "./options.ts";
 import type { Reply } from "./reply.ts";
 import { scriptRunner } from "./scripts.ts";
 import {
@@ -19,13 +19,39 @@ import {
 /**
  * The error constructor Lucia passes to an adapter function (lucia-auth's `LuciaError`). The
  * adapter only ever constructs `AUTH_DUPLICATE_SESSION_ID` with it.
+ *
+ * @example lucia-auth's `LuciaError` is one
+ * ```ts
+ * import { LuciaError } from "lucia-auth";
+ * import type { LuciaErrorConstructor } from "@lucia-auth/adapter-session-redis";
+ *
+ * const E: LuciaErrorConstructor = LuciaError;
+ * console.assert(new E("AUTH_DUPLICATE_SESSION_ID") instanceof LuciaError);
+ * ```
  */
 export type LuciaErrorConstructor = new (
   message: "AUTH_DUPLICATE_SESSION_ID",
   detail?: string,
 ) => Error;
 
-/** The session adapter: Lucia v1's `SessionAdapter`, plus several ids for `deleteSession`. */
+/**
+ * The session adapter: Lucia v1's `SessionAdapter`, plus several ids for `deleteSession`.
+ *
+ * @example What Lucia calls, also usable directly
+ * ```ts
+ * import { LuciaError } from "lucia-auth";
+ * import redis, { type RedisSessionAdapter } from "@lucia-auth/adapter-session-redis";
+ * import { createClient } from "redis";
+ *
+ * const redisClient = createClient();
+ * // await redisClient.connect();
+ * const adapter: RedisSessionAdapter = redis(redisClient)(LuciaError);
+ * // await adapter.setSession({ id, user_id, active_expires, idle_expires });
+ * // const session = await adapter.getSession(id);
+ * // await adapter.deleteSession(id1, id2); // several ids, one round trip
+ * console.assert(typeof adapter.deleteSessionsByUserId === "function");
+ * ```
+ */
 export interface RedisSessionAdapter {
   /** The session with this id, or null when there is none (or it has expired). */
   getSession(sessionId: string): Promise<StoredSession | null>;
@@ -42,7 +68,19 @@ export interface RedisSessionAdapter {
   deleteSessionsByUserId(userId: string): Promise<void>;
 }
 
-/** Lucia's adapter function: Lucia calls it with its `LuciaError` constructor. */
+/**
+ * Lucia's adapter function: Lucia calls it with its `LuciaError` constructor.
+ *
+ * @example As lucia-auth's `adapter.session`
+ * ```ts
+ * import redis, { type RedisSessionAdapterFunction } from "@lucia-auth/adapter-session-redis";
+ * import { createClient } from "redis";
+ *
+ * const session: RedisSessionAdapterFunction = redis(createClient());
+ * // lucia({ adapter: { user: userAdapter, session }, env: "PROD" }) calls session(LuciaError).
+ * console.assert(typeof session === "function");
+ * ```
+ */
 export type RedisSessionAdapterFunction = (
   LuciaError?: LuciaErrorConstructor,
 ) => RedisSessionAdapter;
@@ -83,18 +121,23 @@ export function redis(
   redisClient: RedisClient,
   options?: RedisSessionAdapterOptions,
 ): RedisSessionAdapterFunction {
-  const keys = resolveKeys(options);
+  const namespaced = resolveKeys(options); // Options are checked before the client.
   const connection = toConnection(redisClient);
+  const keys = withKeyPrefix(namespaced, connection.keyPrefix);
   const run = scriptRunner(connection);
 
-  const parseAll = (reply: Reply, what: string): StoredSession[] => {
+  // The reply is id, JSON, id, JSON, ... A session whose user_id is not this user's (an id
+  // reused after its entry outlived its key, say) is left out rather than shown to them.
+  const parseUserSessions = (userId: string, reply: Reply): StoredSession[] => {
+    const what = "getSessionsByUserId";
     if (!Array.isArray(reply)) {
       throw new TypeError(`Unexpected reply from Redis to ${what}: ${JSON.stringify(reply)}`);
     }
     const sessions: StoredSession[] = [];
     for (let i = 0; i < reply.length; i += 2) {
       const id = asString(reply[i], what) ?? "";
-      sessions.push(parseSession(keys.session(id), asString(reply[i + 1], what) ?? ""));
+      const session = parseSession(keys.session(id), asString(reply[i + 1], what) ?? "");
+      if (session.user_id === userId) sessions.push(session);
     }
     return sessions;
   };
@@ -110,9 +153,9 @@ export function redis(
     async getSessionsByUserId(userId) {
       assertId(userId, "the user id");
       const index = keys.userSession(userId);
-      return parseAll(
+      return parseUserSessions(
+        userId,
         await run("getUserSessions", [index], [keys.sessionPrefix]),
-        "getSessionsByUserId",
       );
     },
 

@@ -23,6 +23,9 @@ export class InvalidSessionDataError extends Error {
   readonly key: string;
 
   /**
+   * Creates the error. The adapter throws it; applications only need it to tell corrupt data
+   * apart from other errors.
+   *
    * @param key The Redis key whose value could not be read.
    * @param reason Why, completing "... is not a session: ".
    * @param options `cause`: the underlying error, if any.

@@ -1,28 +1,74 @@
 /**
  * node-redis (npm `redis` 4, 5 and 6): `client.sendCommand(args)`.
  *
+ * Replies need no special handling for RESP3 (node-redis 6's default, node-redis 5 with
+ * `RESP: 3`): the adapter's commands only get nulls, integers, bulk strings and flat arrays of
+ * them back, which RESP2 and RESP3 clients return alike. Lua's `false` arrives as null either
+ * way, because scripts reply in RESP2 unless they call `redis.setresp(3)`. A client with a
+ * `typeMapping` that turns bulk strings into Buffers is decoded as UTF-8 by `normalizeReply`.
+ *
  * @module
  */
 import type { Connection } from "./client.ts";
 import { normalizeReply } from "./reply.ts";
 
-/** The part of a node-redis client (`createClient()` from npm `redis` 4, 5 or 6) the adapter uses. */
+/**
+ * The part of a node-redis client (`createClient()` from npm `redis` 4, 5 or 6) the adapter uses.
+ *
+ * @example
+ * ```ts
+ * import redis, { type NodeRedisClient } from "@lucia-auth/adapter-session-redis";
+ * import { createClient } from "redis";
+ *
+ * const client: NodeRedisClient = createClient({ url: "redis://127.0.0.1:6379" });
+ * // await client.connect();
+ * console.assert(typeof redis(client) === "function");
+ * ```
+ */
 export interface NodeRedisClient {
   /** Sends a raw command: node-redis's `client.sendCommand(["GET", "key"])`. */
   sendCommand(args: string[]): Promise<unknown>;
 }
 
-/** True for a non-cluster node-redis client. @internal */
-export function isNodeRedisClient(client: unknown): client is NodeRedisClient {
-  if (typeof client !== "object" || client === null) return false;
-  const c = client as Record<string, unknown>;
-  return typeof c.sendCommand === "function" && typeof c.connect === "function" &&
-    typeof c.duplicate === "function";
+function isObject(value: unknown): value is Record<string, unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null;
 }
 
-/** A {@linkcode Connection} over a node-redis client. @internal */
+/**
+ * True for a node-redis cluster (`createCluster()`, npm `redis` 4, 5 or 6). Its `sendCommand`
+ * takes a routing key and a read-only flag before the arguments, and it routes by slot.
+ *
+ * @internal
+ */
+export function isNodeRedisCluster(client: unknown): boolean {
+  if (!isObject(client) || typeof client.sendCommand !== "function") return false;
+  return typeof client.getSlotMaster === "function" || typeof client.nodeClient === "function";
+}
+
+/**
+ * True for a single-server node-redis client. ioredis clients also have `sendCommand`,
+ * `connect` and `duplicate`, so the `isOpen` flag (node-redis only) tells them apart.
+ *
+ * @internal
+ */
+export function isNodeRedisClient(client: unknown): client is NodeRedisClient {
+  if (!isObject(client) || isNodeRedisCluster(client)) return false;
+  return typeof client.sendCommand === "function" && typeof client.connect === "function" &&
+    typeof client.duplicate === "function" && typeof client.isOpen === "boolean";
+}
+
+/**
+ * A {@linkcode Connection} over a node-redis client. A node-redis 4 client created with
+ * `legacyMode: true` has a callback-style `sendCommand`; its promise API is `client.v4`.
+ *
+ * @internal
+ */
 export function nodeRedisConnection(client: NodeRedisClient): Connection {
+  const c = client as { options?: { legacyMode?: unknown }; v4?: NodeRedisClient };
+  // `client.v4` throws unless the client is in legacy mode: look at the option first.
+  const target = c.options?.legacyMode === true && isObject(c.v4) ? c.v4 : client;
   return {
-    send: async (command) => normalizeReply(await client.sendCommand(command)),
+    keyPrefix: "",
+    send: async (command) => normalizeReply(await target.sendCommand(command)),
   };
 }

@@ -4,7 +4,22 @@
  * @module
  */
 
-/** Options for {@linkcode redis}. */
+/**
+ * Options for {@linkcode redis}.
+ *
+ * @example Keys under an application prefix
+ * ```ts
+ * import redis, { type RedisSessionAdapterOptions } from "@lucia-auth/adapter-session-redis";
+ * import { createClient } from "redis";
+ *
+ * // Keys become `app:session:<sessionId>` and `app:userSession:<userId>`.
+ * const options: RedisSessionAdapterOptions = {
+ *   namespaces: { session: "app:session", userSession: "app:userSession" },
+ * };
+ * const session = redis(createClient(), options);
+ * console.assert(typeof session === "function");
+ * ```
+ */
 export interface RedisSessionAdapterOptions {
   /** Prefixes of the adapter's Redis keys; each is followed by `:` and an id. */
   namespaces?: {
@@ -99,6 +114,22 @@ export function resolveKeys(options: RedisSessionAdapterOptions | undefined): Ke
         `followed by ":" starts the other.`,
     );
   }
+  return keyNames(sessionPrefix, userSessionPrefix);
+}
+
+/**
+ * The same key names behind a client's own key prefix (ioredis's `keyPrefix`), which goes before
+ * the namespaces in key names and in the prefixes the scripts build key names from alike.
+ *
+ * @internal
+ */
+export function withKeyPrefix(keys: Keys, keyPrefix: string): Keys {
+  return keyPrefix === ""
+    ? keys
+    : keyNames(keyPrefix + keys.sessionPrefix, keyPrefix + keys.userSessionPrefix);
+}
+
+function keyNames(sessionPrefix: string, userSessionPrefix: string): Keys {
   return {
     sessionPrefix,
     userSessionPrefix,

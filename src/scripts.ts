@@ -21,7 +21,7 @@ export const CHUNK = 1000;
  *   exists is scored by its `idle_expires`, and that session's key is made to expire then (the
  *   earlier adapters set it ~54 years ahead); dead ids are dropped. A session whose value cannot
  *   be decoded keeps its key and is scored by its TTL (left out if it has none). Any other type
- *   is left for the next command to reject with WRONGTYPE.
+ *   raises Redis's own WRONGTYPE error before anything is written.
  * - `set_expiry(index)`: makes the index expire with its longest-lived session.
  * - `prune(index, now)`: drops ids whose idle expiry has passed; returns how many.
  */
@@ -41,8 +41,10 @@ local function ensure_zset(index, session_prefix, now)
     ids = redis.call('LRANGE', index, 0, -1)
   elseif kind == 'set' then
     ids = redis.call('SMEMBERS', index)
-  else
+  elseif kind == 'zset' or kind == 'none' then
     return
+  else
+    redis.call('ZCARD', index)
   end
   redis.call('DEL', index)
   for _, id in ipairs(ids) do
@@ -79,7 +81,6 @@ end
 const SET_SESSION = `
 local now = now_ms()
 ensure_zset(KEYS[2], ARGV[4], now)
-redis.call('ZCARD', KEYS[2])
 if not redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2], 'NX') then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 prune(KEYS[2], now)

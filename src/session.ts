@@ -8,6 +8,20 @@ import { InvalidSessionDataError } from "./errors.ts";
 /**
  * A session as Lucia v1 passes it to `setSession` (lucia-auth's `SessionSchema`): expiries are
  * Unix times in milliseconds, as numbers or bigints. Extra fields are stored as given.
+ *
+ * @example
+ * ```ts
+ * import type { SessionSchema } from "@lucia-auth/adapter-session-redis";
+ *
+ * const now = Date.now();
+ * const session: SessionSchema = {
+ *   id: "session-id",
+ *   user_id: "user-id",
+ *   active_expires: now + 60 * 60 * 1000,
+ *   idle_expires: BigInt(now + 2 * 60 * 60 * 1000), // a bigint is fine too
+ * };
+ * console.assert(session.user_id === "user-id");
+ * ```
  */
 export interface SessionSchema {
   /** The session id. */
@@ -22,7 +36,22 @@ export interface SessionSchema {
   readonly [field: string]: unknown;
 }
 
-/** A session as the adapter returns it: expiries always as numbers, extra fields as stored. */
+/**
+ * A session as the adapter returns it: expiries always as numbers, extra fields as stored.
+ *
+ * @example
+ * ```ts
+ * import redis, { type StoredSession } from "@lucia-auth/adapter-session-redis";
+ * import { createClient } from "redis";
+ *
+ * const adapter = redis(createClient())();
+ * async function idleExpiry(sessionId: string): Promise<Date | null> {
+ *   const session: StoredSession | null = await adapter.getSession(sessionId);
+ *   return session === null ? null : new Date(session.idle_expires);
+ * }
+ * console.assert(typeof idleExpiry === "function");
+ * ```
+ */
 export interface StoredSession {
   /** The session id. */
   readonly id: string;

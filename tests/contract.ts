@@ -153,6 +153,28 @@ export function contractSuite(
         assert.equal(await adapter.getSession("short"), null);
         assert.deepEqual(await adapter.getSessionsByUserId("u"), []);
       });
+
+      it("a session whose idle expiry is already past leaves nothing in Redis", async () => {
+        const { adapter, ns } = fixture();
+        const now = Date.now();
+        await adapter.setSession({
+          id: "past",
+          user_id: "u",
+          active_expires: now - 2000,
+          idle_expires: now - 1000,
+        });
+        assert.equal(await adapter.getSession("past"), null);
+        assert.deepEqual(await keysUnder(ctx.admin, ns.root), []);
+      });
+
+      it("getSessionsByUserId leaves out a session whose user_id is another user's", async () => {
+        const { adapter, indexKey } = fixture();
+        await adapter.setSession(session("mine", "alice"));
+        await adapter.setSession(session("theirs", "bob"));
+        // A stale entry pointing at another user's session, as if an id had been reused.
+        await ctx.admin.zAdd(indexKey("alice"), { score: Date.now() + HOUR, value: "theirs" });
+        assert.deepEqual((await adapter.getSessionsByUserId("alice")).map((s) => s.id), ["mine"]);
+      });
     });
 
     describe("duplicate ids", () => {

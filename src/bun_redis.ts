@@ -1,0 +1,48 @@
+/**
+ * Bun's built-in Redis client (`import { RedisClient } from "bun"`, Bun >= 1.2.9):
+ * `client.send(command, args)`.
+ *
+ * It speaks RESP3 and connects on first use. The adapter's replies (nulls, integers, bulk
+ * strings, flat arrays) arrive as they do from the other clients; Redis error replies reject
+ * with Bun's own `Error` (`code: "ERR_REDIS_SERVER_ERROR"`), message intact.
+ *
+ * @module
+ */
+import type { Connection } from "./client.ts";
+import { normalizeReply } from "./reply.ts";
+
+/**
+ * The part of Bun's `RedisClient` (`import { RedisClient } from "bun"`, Bun >= 1.2.9) the
+ * adapter uses. On Bun, the adapter needs no npm Redis client at all.
+ *
+ * @example On Bun (not type-checked here: the `bun` module exists only on Bun)
+ * ```ts ignore
+ * import redis, { type BunRedisClient } from "@lucia-auth/adapter-session-redis";
+ * import { RedisClient } from "bun";
+ *
+ * const client: BunRedisClient = new RedisClient("redis://127.0.0.1:6379");
+ * const session = redis(client);
+ * ```
+ */
+export interface BunRedisClient {
+  /** Sends a raw command: Bun's `client.send("GET", ["key"])`. */
+  send(command: string, args: string[]): Promise<unknown>;
+  /** Whether the client is connected now (it connects on first use). */
+  readonly connected: boolean;
+}
+
+/** True for Bun's `RedisClient`. @internal */
+export function isBunRedisClient(client: unknown): client is BunRedisClient {
+  if (typeof client !== "object" || client === null) return false;
+  const c = client as Record<string, unknown>;
+  return typeof c.send === "function" && typeof c.connected === "boolean" &&
+    typeof c.getBuffer === "function";
+}
+
+/** A {@linkcode Connection} over Bun's `RedisClient`. @internal */
+export function bunRedisConnection(client: BunRedisClient): Connection {
+  return {
+    keyPrefix: "",
+    send: async ([name, ...args]) => normalizeReply(await client.send(name, args)),
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * Upstash (npm `@upstash/redis`, HTTP/REST): commands go through the client's requester.
+ *
+ * The client's command methods (`get`, `eval`, `exec`, ...) run every reply through
+ * `JSON.parse` by default (`automaticDeserialization`), which would turn a stored session into
+ * an object and ids such as `"42"` or `"null"` into other values. So the adapter sends each
+ * command through the client's requester (`redis.client.request({ body })`, the same object the
+ * command methods use), whose replies are decoded from base64 when the client asked for base64
+ * (its default `responseEncoding`) and never JSON-parsed: sessions come back exactly as stored,
+ * whatever the client's options. Redis errors reject with the client's own `UpstashError`.
+ *
+ * @module
+ */
+import type { Connection } from "./client.ts";
+import { normalizeReply } from "./reply.ts";
+
+/**
+ * The Upstash client (`new Redis()` from npm `@upstash/redis`, any of its entry points: Node,
+ * Cloudflare, Fastly), described by a public method it has. The adapter sends commands through
+ * the client's requester, so the client's JSON parsing and base64 setting do not change what
+ * the adapter reads.
+ *
+ * @example
+ * ```ts
+ * import redis, { type UpstashRedisClient } from "@lucia-auth/adapter-session-redis";
+ * import { Redis } from "@upstash/redis";
+ *
+ * const client: UpstashRedisClient = new Redis({
+ *   url: "https://example.upstash.io", // UPSTASH_REDIS_REST_URL
+ *   token: "token", // UPSTASH_REDIS_REST_TOKEN
+ * });
+ * console.assert(typeof redis(client) === "function");
+ * ```
+ */
+export interface UpstashRedisClient {
+  /** Upstash's `redis.evalsha(sha, keys, args)`; marks the type, the adapter does not call it. */
+  evalsha(sha1: string, keys: string[], args: string[]): Promise<unknown>;
+}
+
+/** The requester inside an Upstash client (its `client` field, typed `Requester` by Upstash). */
+interface Requester {
+  request(req: { body: string[] }): Promise<{ result?: unknown; error?: string }>;
+}
+
+function requesterOf(client: unknown): Requester | undefined {
+  if (typeof client !== "object" || client === null) return undefined;
+  const requester = (client as { client?: unknown }).client;
+  if (typeof requester !== "object" || requester === null) return undefined;
+  return typeof (requester as { request?: unknown }).request === "function"
+    ? requester as Requester
+    : undefined;
+}
+
+/** True for an `@upstash/redis` client. @internal */
+export function isUpstashRedisClient(client: unknown): client is UpstashRedisClient {
+  return requesterOf(client) !== undefined &&
+    typeof (client as { evalsha?: unknown }).evalsha === "function" &&
+    typeof (client as { pipeline?: unknown }).pipeline === "function";
+}
+
+/** A {@linkcode Connection} over an `@upstash/redis` client. @internal */
+export function upstashConnection(client: UpstashRedisClient): Connection {
+  const requester = requesterOf(client) as Requester;
+  return {
+    keyPrefix: "",
+    send: async (command) => {
+      // A Redis error is an HTTP 400, which the requester itself rejects with an UpstashError
+      // carrying Redis's message; an `error` field in a 200 reply is handled the same way.
+      const { result, error } = await requester.request({ body: command });
+      if (typeof error === "string") throw new Error(error);
+      return normalizeReply(result);
+    },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * The contract suite and the connection checks over ioredis 5 and 6 (`new Redis()` from npm
+ * `ioredis`), and where keys land when the client has a `keyPrefix`.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { LuciaError } from "lucia-auth";
+import { Redis as Redis5 } from "ioredis5";
+import { Redis as Redis6 } from "ioredis6";
+import redis from "../mod.ts";
+import { contractSuite } from "./contract.ts";
+import { clientChecks } from "./client_checks.ts";
+import { freshNamespaces, keysUnder, type RedisServer, useRedis } from "./harness.ts";
+
+const HOUR = 60 * 60 * 1000;
+
+/** What these tests use of an ioredis client, whichever major version. */
+interface IoRedis {
+  ping(): Promise<unknown>;
+  quit(): Promise<unknown>;
+  options: { keyPrefix?: string };
+}
+type Create = (url: string, options?: { keyPrefix?: string }) => IoRedis;
+
+const versions: [string, Create][] = [
+  ["ioredis 5", (url, options = {}) => new Redis5(url, options)],
+  ["ioredis 6", (url, options = {}) => new Redis6(url, options)],
+];
+
+for (const [name, create] of versions) {
+  const open = async (server: RedisServer) => {
+    const client = create(server.url);
+    await client.ping();
+    return { client, close: async () => void await client.quit() };
+  };
+  contractSuite(name, open);
+  clientChecks(name, open);
+}
+
+function session(id: string, userId: string, idleInMs = HOUR) {
+  const now = Date.now();
+  return { id, user_id: userId, active_expires: now + idleInMs / 2, idle_expires: now + idleInMs };
+}
+
+for (const [name, create] of versions) {
+  describe(`With an ${name} client built with keyPrefix`, () => {
+    const ctx = useRedis();
+    const clients: IoRedis[] = [];
+    // Typed as the adapter's client type: `create` returns the few members the tests use.
+    const client = (keyPrefix?: string) => {
+      const c = create(ctx.server.url, keyPrefix === undefined ? {} : { keyPrefix });
+      clients.push(c);
+      return c as IoRedis & Parameters<typeof redis>[0];
+    };
+    after(async () => {
+      for (const c of clients) await c.quit();
+    });
+
+    let ns: ReturnType<typeof freshNamespaces>;
+    let prefix: string;
+    before(() => {
+      ns = freshNamespaces();
+      prefix = `${ns.root}:app:`;
+    });
+
+    it("keys land at keyPrefix + namespace + ':' + id, and nowhere else", async () => {
+      const adapter = redis(client(prefix), { namespaces: { session: "s", userSession: "u" } })(
+        LuciaError,
+      );
+      // Twice each: the first run of a script is an EVAL, later runs are EVALSHA.
+      const a = session("a", "alice");
+      const b = session("b", "alice", 2 * HOUR);
+      await adapter.setSession(a);
+      await adapter.setSession(b);
+      assert.deepEqual(await keysUnder(ctx.admin, ns.root), [
+        `${prefix}s:a`,
+        `${prefix}s:b`,
+        `${prefix}u:alice`,
+      ]);
+      assert.deepEqual(JSON.parse(String(await ctx.admin.get(`${prefix}s:a`))), a);
+      assert.deepEqual(await ctx.admin.zRange(`${prefix}u:alice`, 0, -1), ["a", "b"]);
+      assert.deepEqual(await adapter.getSession("a"), a);
+      assert.deepEqual(await adapter.getSessionsByUserId("alice"), [a, b]);
+      assert.deepEqual(await adapter.getSessionsByUserId("alice"), [a, b]);
+      await adapter.deleteSession("a");
+      await adapter.setSession(session("c", "alice"));
+      await adapter.deleteSession("c");
+      assert.deepEqual(await keysUnder(ctx.admin, ns.root), [`${prefix}s:b`, `${prefix}u:alice`]);
+      await adapter.deleteSessionsByUserId("alice");
+      await adapter.setSession(session("d", "alice"));
+      await adapter.deleteSessionsByUserId("alice");
+      assert.deepEqual(await keysUnder(ctx.admin, ns.root), []);
+    });
+
+    it("is the same as no keyPrefix with the prefix written into the namespaces", async () => {
+      const prefixed = redis(client(prefix), { namespaces: { session: "s", userSession: "u" } })();
+      const spelledOut = redis(client(), {
+        namespaces: { session: `${prefix}s`, userSession: `${prefix}u` },
+      })();
+      const a = session("same", "bob");
+      await prefixed.setSession(a);
+      assert.deepEqual(await spelledOut.getSession("same"), a);
+      assert.deepEqual(await spelledOut.getSessionsByUserId("bob"), [a]);
+      const b = session("other", "bob", 2 * HOUR);
+      await spelledOut.setSession(b);
+      assert.deepEqual(await prefixed.getSessionsByUserId("bob"), [a, b]);
+      await prefixed.deleteSessionsByUserId("bob");
+      assert.equal(await spelledOut.getSession("other"), null);
+      assert.deepEqual(await keysUnder(ctx.admin, ns.root), []);
+    });
+
+    it("the default namespaces land under the keyPrefix too", async () => {
+      const adapter = redis(client(prefix))();
+      await adapter.setSession(session("x", "carol"));
+      assert.deepEqual(await keysUnder(ctx.admin, ns.root), [
+        `${prefix}session:x`,
+        `${prefix}userSession:carol`,
+      ]);
+      await adapter.deleteSessionsByUserId("carol");
+      assert.deepEqual(await keysUnder(ctx.admin, ns.root), []);
+    });
+
+    it("changing the client's keyPrefix after creating the adapter is refused, not followed", async () => {
+      const c = client(prefix);
+      const adapter = redis(c, { namespaces: { session: "s", userSession: "u" } })();
+      c.options.keyPrefix = `${ns.root}:elsewhere:`;
+      await assert.rejects(adapter.getSession("x"), /keyPrefix changed/);
+      await assert.rejects(adapter.setSession(session("x", "dave")), /keyPrefix changed/);
+      assert.deepEqual(await keysUnder(ctx.admin, ns.root), []);
+    });
+  });
+}
