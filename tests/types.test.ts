@@ -15,12 +15,13 @@ import lucia, {
 } from "lucia-auth";
 import redis, {
   type LuciaErrorConstructor,
-  type RedisClient,
   type RedisSessionAdapter,
   type RedisSessionAdapterFunction,
   type SessionSchema,
   type StoredSession,
 } from "../mod.ts";
+import { createClient } from "redis4";
+import { useRedis } from "./harness.ts";
 import { memoryUserAdapter } from "./memory_user_adapter.ts";
 
 /** Compiles only when `A` is assignable to `B`; `true` at runtime. */
@@ -44,25 +45,14 @@ type KnownKeys<T> = keyof {
 type Param<F> = F extends (...args: infer P) => unknown ? P : never;
 type Result<F> = F extends (...args: never[]) => infer R ? R : never;
 
-/**
- * A client that passes the adapter's node-redis shape check and answers like a tiny Redis for
- * GET, so the adapter can be driven without a server.
- */
-function fakeNodeRedisClient(): RedisClient & Record<string, unknown> {
-  return {
-    isOpen: true,
-    connect: () => Promise.resolve(),
-    duplicate() {
-      return this;
-    },
-    sendCommand: (args: string[]) => Promise.resolve(args[0] === "GET" ? null : "OK"),
-  };
-}
-
 describe("types: compatibility with lucia-auth 1.x", () => {
+  const ctx = useRedis();
   it("redis() returns an AdapterFunction<SessionAdapter> Lucia accepts", async () => {
+    const client = createClient({ url: ctx.server.url });
+    await client.connect();
+    ctx.cleanups.push(async () => void await client.quit());
     // The adapter function as Lucia types it; assignment is the type-level check.
-    const session: AdapterFunction<SessionAdapter> = redis(fakeNodeRedisClient());
+    const session: AdapterFunction<SessionAdapter> = redis(client);
     assert.ok(assignable<RedisSessionAdapterFunction, AdapterFunction<SessionAdapter>>());
 
     // What Lucia does with it: call it with its LuciaError and use the five operations.
@@ -78,7 +68,7 @@ describe("types: compatibility with lucia-auth 1.x", () => {
     ) {
       assert.equal(typeof adapter[method], "function", method);
     }
-    assert.equal(await adapter.getSession("none"), null);
+    assert.equal(await adapter.getSession(`types-test-${crypto.randomUUID()}`), null);
 
     // And lucia() itself takes it as `adapter.session`.
     const auth = lucia({ adapter: { user: memoryUserAdapter(), session }, env: "DEV" });
