@@ -126,17 +126,20 @@ export function redis(
   const keys = withKeyPrefix(namespaced, connection.keyPrefix);
   const run = scriptRunner(connection);
 
-  // The reply is id, JSON, id, JSON, ... A session whose user_id is not this user's (an id
-  // reused after its entry outlived its key, say) is left out rather than shown to them.
+  // The reply is [ids, values] (a value is null where the session was gone), or [] for none.
+  // A session whose user_id is not this user's (an id reused after its entry outlived its key,
+  // say) is left out rather than shown to them.
   const parseUserSessions = (userId: string, reply: Reply): StoredSession[] => {
     const what = "getSessionsByUserId";
-    if (!Array.isArray(reply)) {
+    const [ids = [], values = []] = Array.isArray(reply) ? reply : [];
+    if (!Array.isArray(reply) || !Array.isArray(ids) || !Array.isArray(values)) {
       throw new TypeError(`Unexpected reply from Redis to ${what}: ${JSON.stringify(reply)}`);
     }
     const sessions: StoredSession[] = [];
-    for (let i = 0; i < reply.length; i += 2) {
-      const id = asString(reply[i], what) ?? "";
-      const session = parseSession(keys.session(id), asString(reply[i + 1], what) ?? "");
+    for (let i = 0; i < ids.length; i++) {
+      const raw = asString(values[i] ?? null, what);
+      if (raw === null) continue;
+      const session = parseSession(keys.session(asString(ids[i], what) ?? ""), raw);
       if (session.user_id === userId) sessions.push(session);
     }
     return sessions;

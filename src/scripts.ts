@@ -2,8 +2,8 @@
  * The Lua scripts that make each multi-key operation one atomic command, and how they are run:
  * by SHA (EVALSHA), loaded with EVAL on first use and whenever Redis answers NOSCRIPT.
  *
- * Every script reads the clock with TIME, so Redis's own clock, the one that expires keys,
- * decides what is dead. Requires Redis >= 6.2 (SET ... PXAT).
+ * Scripts that prune read the clock with TIME, so Redis's own clock, the one that expires keys,
+ * decides what is dead. Requires Redis >= 6.2 (SET ... PXAT, GETDEL).
  *
  * @module
  */
@@ -16,14 +16,17 @@ export const CHUNK = 1000;
  * Shared Lua helpers.
  *
  * - `now_ms()`: Redis's clock in ms.
- * - `ensure_zset(index, session_prefix, now)`: converts an index left by the earlier adapters
- *   (a LIST in 1.x, a SET in 2.x) into the sorted set, in place: each id whose session still
- *   exists is scored by its `idle_expires`, and that session's key is made to expire then (the
- *   earlier adapters set it ~54 years ahead); dead ids are dropped. A session whose value cannot
- *   be decoded keeps its key and is scored by its TTL (left out if it has none). Any other type
- *   raises Redis's own WRONGTYPE error before anything is written.
  * - `set_expiry(index)`: makes the index expire with its longest-lived session.
- * - `prune(index, now)`: drops ids whose idle expiry has passed; returns how many.
+ * - `convert(index, session_prefix)`: converts an index left by the earlier adapters (a LIST in
+ *   1.x, a SET in 2.x) into the sorted set, in place: each id whose session still exists is
+ *   scored by its `idle_expires`, and that session's key is made to expire then (the earlier
+ *   adapters set it ~54 years ahead); dead ids are dropped. A session whose value cannot be
+ *   decoded keeps its key and is scored by its TTL (left out if it has none). Any other type is
+ *   left alone.
+ * - `on_index(index, session_prefix, ...)`: runs a command on the index. The index's type is not
+ *   checked up front (that would cost a TYPE on every call): only when the command fails is the
+ *   index converted and the command run again, which raises Redis's own error (WRONGTYPE) if the
+ *   key holds anything else.
  */
 const PRELUDE = `
 local function now_ms()
@@ -34,18 +37,17 @@ local function set_expiry(index)
   local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
   if last[2] then redis.call('PEXPIREAT', index, last[2]) end
 end
-local function ensure_zset(index, session_prefix, now)
+local function convert(index, session_prefix)
   local kind = redis.call('TYPE', index)['ok']
   local ids
   if kind == 'list' then
     ids = redis.call('LRANGE', index, 0, -1)
   elseif kind == 'set' then
     ids = redis.call('SMEMBERS', index)
-  elseif kind == 'zset' or kind == 'none' then
-    return
   else
-    redis.call('ZCARD', index)
+    return
   end
+  local now = now_ms()
   redis.call('DEL', index)
   for _, id in ipairs(ids) do
     local key = session_prefix .. id
@@ -69,95 +71,102 @@ local function ensure_zset(index, session_prefix, now)
   end
   set_expiry(index)
 end
-local function prune(index, now)
-  return redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. now)
+local function failed(reply)
+  return type(reply) == 'table' and reply['err'] ~= nil
+end
+local function on_index(index, session_prefix, ...)
+  local reply = redis.pcall(...)
+  if failed(reply) then
+    convert(index, session_prefix)
+    reply = redis.call(...)
+  end
+  return reply
 end
 `;
 
 /**
  * setSession. KEYS: session key, index key. ARGV: JSON, expiry (ms), session id, session
- * prefix. Returns 1, or 0 when the id is taken (nothing is written then).
+ * prefix. Returns 1, or 0 when the id is taken. Nothing is written when it returns 0 or fails:
+ * if the index holds a foreign type, the session just written is deleted again before the
+ * error is returned.
  */
 const SET_SESSION = `
-local now = now_ms()
-ensure_zset(KEYS[2], ARGV[4], now)
 if not redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2], 'NX') then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-prune(KEYS[2], now)
+local added = redis.pcall('ZADD', KEYS[2], ARGV[2], ARGV[3])
+if failed(added) then
+  convert(KEYS[2], ARGV[4])
+  added = redis.pcall('ZADD', KEYS[2], ARGV[2], ARGV[3])
+  if failed(added) then
+    redis.call('DEL', KEYS[1])
+    return added
+  end
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now_ms())
 set_expiry(KEYS[2])
 return 1
 `;
 
 /**
- * getSessionsByUserId. KEYS: index key. ARGV: session prefix. Returns id, JSON, id, JSON, ...
- * for the user's live sessions (by idle expiry), and drops ids whose session is gone.
+ * getSessionsByUserId. KEYS: index key. ARGV: session prefix. Prunes expired ids, reads the
+ * rest, drops ids whose session is gone, and returns `{ids, values}` (ordered by idle expiry; a
+ * value is nil where the session was gone), or an empty array for no sessions.
  */
 const GET_USER_SESSIONS = `
-local now = now_ms()
-ensure_zset(KEYS[1], ARGV[1], now)
-local removed = prune(KEYS[1], now)
+local removed = on_index(KEYS[1], ARGV[1], 'ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now_ms())
 local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
-local out, dead = {}, {}
+if #ids == 0 then return {} end
+local values, dead = {}, {}
 for i = 1, #ids, ${CHUNK} do
   local last = math.min(i + ${CHUNK} - 1, #ids)
   local keys = {}
   for j = i, last do keys[#keys + 1] = ARGV[1] .. ids[j] end
-  local values = redis.call('MGET', unpack(keys))
+  local got = redis.call('MGET', unpack(keys))
   for j = i, last do
-    local value = values[j - i + 1]
-    if value then
-      out[#out + 1] = ids[j]
-      out[#out + 1] = value
-    else
-      dead[#dead + 1] = ids[j]
-    end
+    local value = got[j - i + 1]
+    values[j] = value
+    if not value then dead[#dead + 1] = ids[j] end
   end
 end
 for i = 1, #dead, ${CHUNK} do
   redis.call('ZREM', KEYS[1], unpack(dead, i, math.min(i + ${CHUNK} - 1, #dead)))
 end
 if removed + #dead > 0 then set_expiry(KEYS[1]) end
-return out
+return {ids, values}
 `;
 
 /**
  * deleteSession. KEYS: session keys. ARGV: index prefix, session prefix, then the session ids.
- * Deletes each session and its id from its user's index (the user is read from the session).
+ * Deletes each session (GETDEL) and its id from its user's index (the user is read from the
+ * session), and makes the index expire with what is left.
  */
 const DELETE_SESSIONS = `
-local now = now_ms()
 for i, key in ipairs(KEYS) do
-  local raw = redis.call('GET', key)
+  local raw = redis.call('GETDEL', key)
   if raw then
     local ok, session = pcall(cjson.decode, raw)
     local user = ok and type(session) == 'table' and session['user_id']
     if type(user) == 'string' or type(user) == 'number' then
       local index = ARGV[1] .. user
-      ensure_zset(index, ARGV[2], now)
-      if redis.call('ZREM', index, ARGV[i + 2]) + prune(index, now) > 0 then
-        set_expiry(index)
-      end
+      if on_index(index, ARGV[2], 'ZREM', index, ARGV[i + 2]) > 0 then set_expiry(index) end
     end
-    redis.call('DEL', key)
   end
 end
 return 0
 `;
 
 /**
- * deleteSessionsByUserId. KEYS: index key. ARGV: session prefix. Deletes every session in the
- * index, then the index. Returns how many ids it held.
+ * deleteSessionsByUserId. KEYS: index key. ARGV: session prefix. Deletes the index and every
+ * session in it. Returns how many ids it held.
  */
 const DELETE_USER_SESSIONS = `
-local now = now_ms()
-ensure_zset(KEYS[1], ARGV[1], now)
-local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+local ids = on_index(KEYS[1], ARGV[1], 'ZRANGE', KEYS[1], 0, -1)
+if #ids == 0 then return 0 end
 for i = 1, #ids, ${CHUNK} do
   local keys = {}
+  if i == 1 then keys[1] = KEYS[1] end
   for j = i, math.min(i + ${CHUNK} - 1, #ids) do keys[#keys + 1] = ARGV[1] .. ids[j] end
   redis.call('DEL', unpack(keys))
 end
-redis.call('DEL', KEYS[1])
 return #ids
 `;
 
