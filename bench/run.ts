@@ -1,0 +1,318 @@
+/**
+ * Runs the benchmark and writes bench/RESULTS.md: `deno task bench`.
+ *
+ * Starts a private redis-server (never REDIS_URL: the benchmark flushes and measures memory),
+ * then runs bench/load.ts under Deno (commands, memory, throughput), Bun (throughput over
+ * node-redis and over Bun's RedisClient) and Node (throughput, bundled with esbuild into the
+ * git-ignored bench/.runs/), and last Node again through a TCP delay proxy that adds ~1 ms to
+ * every round trip. Every figure in RESULTS.md comes from this run.
+ *
+ * Options: `--smoke` (tiny N in ~30 s, for CI: fails on errors, never on speed; writes
+ * bench/.runs/RESULTS.smoke.md), `--repeats=N`, `--duration=MS`, `--runtimes=deno,bun,node`,
+ * `--no-latency`, `--js-proxy` (use the Bun delay proxy even where `cc` exists), `--render`
+ * (re-render RESULTS.md from the last run's JSON).
+ *
+ * @module
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import process from "node:process";
+import { startRedisServer } from "../scripts/redis_server.ts";
+import type { LoadConfig, LoadResult, OpSpec } from "./load.ts";
+import { render, type RunData } from "./report.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const RUNS = `${ROOT}bench/.runs`;
+const BIN = `${ROOT}node_modules/.bin`;
+
+function flag(name: string): string | undefined {
+  const hit = process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (hit === undefined) return undefined;
+  return hit.includes("=") ? hit.slice(hit.indexOf("=") + 1) : "";
+}
+
+const T0 = performance.now();
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${((performance.now() - T0) / 1000).toFixed(1)}s] ${message}\n`);
+}
+
+function readVersion(path: string): string {
+  try {
+    return JSON.parse(readFileSync(`${ROOT}${path}`, "utf8")).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+function sh(command: string, args: string[]): string {
+  const r = spawnSync(command, args, { encoding: "utf8", cwd: ROOT });
+  return r.status === 0 ? r.stdout.trim() : "";
+}
+
+function versions(): Record<string, string> {
+  const commit = sh("git", ["rev-parse", "--short", "HEAD"]);
+  const dirty = sh("git", ["status", "--porcelain", "--", "src", "mod.ts"]) !== "";
+  const ours = `@lucia-auth/adapter-session-redis ${readVersion("deno.json")} (git ${
+    commit || "?"
+  }${dirty ? ", uncommitted changes in src/" : ""})`;
+  return {
+    ours,
+    v2: `@lucia-auth/adapter-session-redis ${
+      readVersion("node_modules/adapter-session-redis-v2/package.json")
+    }`,
+    client: `node-redis (npm redis) ${readVersion("node_modules/redis5/package.json")}, ` +
+      `@redis/client ${readVersion("node_modules/redis5/node_modules/@redis/client/package.json")}`,
+    connect: `connect-redis ${readVersion("node_modules/connect-redis/package.json")}`,
+    expressSession: `express-session ${readVersion("node_modules/express-session/package.json")}`,
+    luciaAuth: `lucia-auth ${readVersion("node_modules/lucia-auth/package.json")}`,
+    deno: sh(`${BIN}/deno`, ["--version"]).split("\n")[0].replace(/^deno /, ""),
+    bun: sh(`${BIN}/bun`, ["--version"]),
+    node: sh("node", ["--version"]).replace(/^v/, ""),
+    esbuild: sh(`${BIN}/esbuild`, ["--version"]),
+  };
+}
+
+function machine() {
+  const cpuinfo = existsSync("/proc/cpuinfo") ? readFileSync("/proc/cpuinfo", "utf8") : "";
+  return {
+    cpu: /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? "unknown",
+    cores: os.cpus().length,
+    memoryGiB: os.totalmem() / 2 ** 30,
+    kernel: os.release(),
+    loadBefore: os.loadavg(),
+    loadAfter: [] as number[],
+  };
+}
+
+/** Runs the load script under a runtime; resolves with its JSON, rejects if it fails. */
+function runLoad(runtime: string, config: LoadConfig, timeoutMs: number): Promise<LoadResult> {
+  const json = JSON.stringify(config);
+  const [command, args] = runtime === "deno"
+    ? [`${BIN}/deno`, ["run", "-A", "bench/load.ts", json]]
+    : runtime === "bun"
+    ? [`${BIN}/bun`, ["bench/load.ts", json]]
+    : ["node", [`${RUNS}/load.mjs`, json]];
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${runtime} load run exceeded ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) {
+        reject(new Error(`${runtime} load run failed (exit ${code ?? signal})`));
+        return;
+      }
+      resolve(JSON.parse(readFileSync(config.out, "utf8")));
+    });
+  });
+}
+
+/** Builds the load script for Node (which cannot run .ts) and the C latency proxy. */
+function build(jsProxy: boolean): { proxy: string[]; proxyLabel: string } {
+  mkdirSync(RUNS, { recursive: true });
+  const esbuild = spawnSync(`${BIN}/esbuild`, [
+    "bench/load.ts",
+    "--bundle",
+    "--platform=node",
+    "--format=esm",
+    "--packages=external",
+    `--outfile=${RUNS}/load.mjs`,
+    "--log-level=warning",
+  ], { cwd: ROOT, stdio: "inherit" });
+  if (esbuild.status !== 0) throw new Error("esbuild failed to bundle bench/load.ts for Node");
+  const cc = jsProxy ? undefined : spawnSync(
+    "cc",
+    ["-O2", "-o", `${RUNS}/latency_proxy`, "bench/latency_proxy.c"],
+    { cwd: ROOT, stdio: "inherit" },
+  );
+  if (cc?.status === 0) {
+    return { proxy: [`${RUNS}/latency_proxy`], proxyLabel: "bench/latency_proxy.c, timerfd" };
+  }
+  log("no C compiler (or --js-proxy): using the Bun delay proxy, bench/latency_proxy.ts");
+  return {
+    proxy: [`${BIN}/bun`, "bench/latency_proxy.ts"],
+    proxyLabel: "bench/latency_proxy.ts on Bun, JavaScript timers",
+  };
+}
+
+interface Proxy {
+  port: number;
+  stop(): void;
+}
+
+function startProxy(command: string[], targetPort: number, delayUs: number): Promise<Proxy> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(
+      command[0],
+      [...command.slice(1), "0", String(targetPort), String(Math.round(delayUs))],
+      { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] },
+    );
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error("the latency proxy did not start within 10 s"));
+    }, 10_000);
+    let out = "";
+    child.stdout!.on("data", (chunk: Uint8Array) => {
+      out += String(chunk);
+      const m = /READY (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        // Closing its stdin stops it; so does this process exiting.
+        resolve({ port: Number(m[1]), stop: () => child.stdin!.end() });
+      }
+    });
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+const OPS: OpSpec[] = [
+  { op: "setSession" },
+  { op: "getSession" },
+  { op: "getSessionsByUserId", k: 1 },
+  { op: "getSessionsByUserId", k: 10 },
+  { op: "getSessionsByUserId", k: 100 },
+  { op: "deleteSession" },
+  { op: "deleteSessionsByUserId", k: 10 },
+];
+
+async function main(): Promise<void> {
+  const smoke = flag("smoke") !== undefined;
+  const resultsJson = `${RUNS}/${smoke ? "results.smoke.json" : "results.json"}`;
+  const resultsMd = smoke ? `${RUNS}/RESULTS.smoke.md` : `${ROOT}bench/RESULTS.md`;
+  if (flag("render") !== undefined) {
+    writeFileSync(resultsMd, render(JSON.parse(readFileSync(resultsJson, "utf8"))));
+    log(`rendered ${resultsMd}`);
+    return;
+  }
+  const started = performance.now();
+  const repeats = Number(flag("repeats") ?? (smoke ? 1 : 7));
+  const durationMs = Number(flag("duration") ?? (smoke ? 25 : 120));
+  const runtimes = (flag("runtimes") ?? "deno,bun,node").split(",");
+  const latency = flag("no-latency") === undefined;
+  const latencyRepeats = smoke ? 1 : 3;
+  const concurrencies = [1, 256];
+  const data: RunData = {
+    smoke,
+    date: new Date().toISOString(),
+    machine: machine(),
+    redis: "",
+    versions: versions(),
+    config: {
+      repeats,
+      durationMs,
+      concurrencies,
+      latencyRepeats,
+      memorySessions: smoke ? 200 : 10_000,
+      expireMs: smoke ? 300 : 1000,
+    },
+    results: [],
+    elapsedSeconds: 0,
+  };
+  const { proxy: proxyCommand, proxyLabel } = build(flag("js-proxy") !== undefined);
+  const server = await startRedisServer({ env: "" });
+  data.redis = server.version;
+  log(`redis-server ${server.version} on ${server.url}`);
+  const base = (run: string, out: string): LoadConfig => ({
+    modes: ["throughput"],
+    url: server.url,
+    directUrl: server.url,
+    run,
+    clients: ["node-redis"],
+    subjects: ["ours", "ours2", "v2", "raw", "connect"],
+    ops: OPS,
+    concurrencies,
+    repeats,
+    durationMs,
+    maxOps: smoke ? 64 : 200_000,
+    countOps: smoke ? 3 : 20,
+    countKs: [1, 10, 100],
+    countClients: ["node-redis"],
+    memorySessions: data.config.memorySessions,
+    memoryKs: [1, 10],
+    expireMs: data.config.expireMs,
+    retainedSubjects: smoke ? ["ours", "raw"] : ["ours", "v2", "raw", "connect"],
+    out: `${RUNS}/${out}.json`,
+  });
+  const timeout = smoke ? 60_000 : 600_000;
+  let proxy: Proxy | undefined;
+  try {
+    if (runtimes.includes("deno")) {
+      log("Deno: commands, memory, throughput");
+      data.results.push(
+        await runLoad("deno", {
+          ...base("loopback", "deno"),
+          modes: ["counts", "memory", "throughput"],
+        }, timeout),
+      );
+    }
+    if (runtimes.includes("bun")) {
+      log("Bun: throughput over node-redis and Bun's RedisClient");
+      data.results.push(
+        await runLoad("bun", {
+          ...base("loopback", "bun"),
+          modes: ["counts", "throughput"],
+          clients: ["node-redis", "bun"],
+          countClients: ["bun"],
+        }, timeout),
+      );
+    }
+    if (runtimes.includes("node")) {
+      log("Node: throughput");
+      data.results.push(await runLoad("node", base("loopback", "node"), timeout));
+    }
+    if (latency) {
+      // Calibrate: holding requests 1 ms adds a little more than 1 ms (the proxy's hop, and
+      // wake-ups after idling), so measure what 1 ms of holding adds and hold for less.
+      proxy = await startProxy(proxyCommand, server.port, 1000);
+      const probe = await runLoad("node", {
+        ...base("calibrate", "calibrate"),
+        modes: ["rtt"],
+        url: `redis://127.0.0.1:${proxy.port}`,
+      }, timeout);
+      proxy.stop();
+      const added = (probe.rtt!.measured.p50 - probe.rtt!.direct.p50) * 1000;
+      const delayUs = Math.max(0, Math.min(1000, 1000 - (added - 1000)));
+      log(`holding 1000 µs added ${added.toFixed(0)} µs: holding ${delayUs.toFixed(0)} µs`);
+      proxy = await startProxy(proxyCommand, server.port, delayUs);
+      const result = await runLoad("node", {
+        ...base("latency", "latency"),
+        modes: ["rtt", "throughput"],
+        url: `redis://127.0.0.1:${proxy.port}`,
+        subjects: ["ours", "v2", "raw", "connect"],
+        repeats: latencyRepeats,
+        durationMs: smoke ? durationMs : 400,
+      }, timeout);
+      data.results.push(result);
+      data.latency = {
+        proxy: proxyLabel,
+        delayUs: Math.round(delayUs),
+        direct: result.rtt!.direct,
+        proxied: result.rtt!.measured,
+      };
+    }
+  } finally {
+    proxy?.stop();
+    await server.stop();
+  }
+  data.machine.loadAfter = os.loadavg();
+  data.elapsedSeconds = (performance.now() - started) / 1000;
+  writeFileSync(resultsJson, JSON.stringify(data, null, 1));
+  writeFileSync(resultsMd, render(data));
+  log(`wrote ${resultsMd} (${data.elapsedSeconds.toFixed(0)} s)`);
+}
+
+main().then(() => process.exit(0), (error) => {
+  process.stderr.write(`[bench] failed: ${error?.stack ?? error}\n`);
+  process.exit(1);
+});
