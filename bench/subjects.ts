@@ -81,15 +81,7 @@ export function oursSubject(
 ): Subject {
   // deno-lint-ignore no-explicit-any
   const adapter = redis(client as any)();
-  return {
-    key,
-    client: clientLabel,
-    setSession: (s) => adapter.setSession(s),
-    getSession: (id) => adapter.getSession(id),
-    getSessionsByUserId: (userId) => adapter.getSessionsByUserId(userId),
-    deleteSession: (id) => adapter.deleteSession(id),
-    deleteSessionsByUserId: (userId) => adapter.deleteSessionsByUserId(userId),
-  };
+  return adapterSubject(key, clientLabel, adapter);
 }
 
 /** The earlier official adapter, 2.1.2, over a node-redis client (its API: get, sAdd, ...). */
@@ -102,8 +94,23 @@ export function v2Subject(client: NodeRedisLike, clientLabel: string): Subject {
     deleteSession(id: string): Promise<void>;
     deleteSessionsByUserId(userId: string): Promise<void>;
   };
+  return adapterSubject("v2", clientLabel, adapter);
+}
+
+/** A subject over a Lucia session adapter's five operations. */
+function adapterSubject(
+  key: Subject["key"],
+  clientLabel: string,
+  adapter: {
+    setSession(s: BenchSession): Promise<void>;
+    getSession(id: string): Promise<HasId | null>;
+    getSessionsByUserId(userId: string): Promise<HasId[]>;
+    deleteSession(id: string): Promise<void>;
+    deleteSessionsByUserId(userId: string): Promise<void>;
+  },
+): Subject {
   return {
-    key: "v2",
+    key,
     client: clientLabel,
     setSession: (s) => adapter.setSession(s),
     getSession: (id) => adapter.getSession(id),

@@ -128,10 +128,12 @@ function installedVersion(dir: string): string {
     .version;
 }
 
-function listFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath ?? e.path, e.name)));
+/** Every file below `dir`, as paths relative to it. */
+function listFiles(dir: string, sub = ""): string[] {
+  return fs.readdirSync(path.join(dir, sub), { withFileTypes: true }).flatMap((e) => {
+    const relative = path.join(sub, e.name);
+    return e.isDirectory() ? listFiles(dir, relative) : e.isFile() ? [relative] : [];
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

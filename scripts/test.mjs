@@ -100,7 +100,12 @@ await step("type-check src/ with only ES + Web globals", bin("tsc"), [
   "scripts/tsconfig.neutral.json",
 ]);
 await step("doc lint", deno, ["doc", "--lint", "mod.ts"]);
-await step("every export has an @example", deno, ["run", "--allow-read", "--allow-run", "scripts/check_docs.ts"]);
+await step("every export has an @example", deno, [
+  "run",
+  "--allow-read",
+  "--allow-run",
+  "scripts/check_docs.ts",
+]);
 await step("doc examples", deno, ["test", "--doc", "--allow-all", "mod.ts", "src/"], {
   count: denoCount,
 });

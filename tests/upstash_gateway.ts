@@ -69,9 +69,10 @@ function toCommand(value: unknown): string[] {
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => body += chunk);
+    req.on("end", () => resolve(body));
     req.on("error", reject);
   });
 }
