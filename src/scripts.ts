@@ -2,8 +2,9 @@
  * The Lua scripts that make each multi-key operation one atomic command, and how they are run:
  * by SHA (EVALSHA), loaded with EVAL on first use and whenever Redis answers NOSCRIPT.
  *
- * Scripts that prune read the clock with TIME, so Redis's own clock, the one that expires keys,
- * decides what is dead. Requires Redis >= 6.2 (SET ... PXAT, GETDEL).
+ * setSession and the conversion of legacy indexes read the clock with TIME, so Redis's own
+ * clock, the one that expires keys, decides what is dead. Requires Redis >= 6.2 (SET ... PXAT,
+ * GETDEL).
  *
  * @module
  */
@@ -107,13 +108,13 @@ return 1
 `;
 
 /**
- * getSessionsByUserId. KEYS: index key. ARGV: session prefix. Prunes expired ids, reads the
- * rest, drops ids whose session is gone, and returns `{ids, values}` (ordered by idle expiry; a
- * value is nil where the session was gone), or an empty array for no sessions.
+ * getSessionsByUserId. KEYS: index key. ARGV: session prefix. Reads every session in the index,
+ * drops the ids whose session is gone (expired, so Redis no longer returns it, or deleted), and
+ * returns `{ids, values}` (ordered by idle expiry; a value is nil where the session was gone),
+ * or an empty array for no sessions. No clock is needed: a session key's own expiry decides.
  */
 const GET_USER_SESSIONS = `
-local removed = on_index(KEYS[1], ARGV[1], 'ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now_ms())
-local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+local ids = on_index(KEYS[1], ARGV[1], 'ZRANGE', KEYS[1], 0, -1)
 if #ids == 0 then return {} end
 local values, dead = {}, {}
 for i = 1, #ids, ${CHUNK} do
@@ -130,7 +131,7 @@ end
 for i = 1, #dead, ${CHUNK} do
   redis.call('ZREM', KEYS[1], unpack(dead, i, math.min(i + ${CHUNK} - 1, #dead)))
 end
-if removed + #dead > 0 then set_expiry(KEYS[1]) end
+if #dead > 0 then set_expiry(KEYS[1]) end
 return {ids, values}
 `;
 
