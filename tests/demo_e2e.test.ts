@@ -71,6 +71,20 @@ async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
   return { context, page };
 }
 
+/** Runs `fn` with `count` fresh browser contexts, one page each, and closes them afterwards. */
+async function withPages(
+  count: number,
+  fn: (pages: { context: BrowserContext; page: Page }[]) => Promise<void>,
+): Promise<void> {
+  const opened: { context: BrowserContext; page: Page }[] = [];
+  try {
+    for (let i = 0; i < count; i++) opened.push(await newPage());
+    await fn(opened);
+  } finally {
+    for (const { context } of opened) await context.close();
+  }
+}
+
 async function submitCredentials(page: Page, path: string, email: string, password: string) {
   await page.goto(base + path);
   await page.getByLabel("Email").fill(email);
@@ -128,9 +142,7 @@ describe("The demo app in a real browser", { skip: SKIP }, () => {
     async () => {
       assertReady();
       const email = newEmail();
-      const first = await newPage();
-      const second = await newPage();
-      try {
+      await withPages(2, async ([first, second]) => {
         await submitCredentials(first.page, "/signup", email, PASSWORD);
         assert.equal(pathOf(first.page), "/sessions");
         assert.equal(await first.page.locator("tr.session").count(), 1);
@@ -160,10 +172,7 @@ describe("The demo app in a real browser", { skip: SKIP }, () => {
           (await second.context.cookies()).filter((cookie) => cookie.name === "auth_session"),
           [],
         );
-      } finally {
-        await first.context.close();
-        await second.context.close();
-      }
+      });
     },
   );
 
@@ -173,9 +182,7 @@ describe("The demo app in a real browser", { skip: SKIP }, () => {
     async () => {
       assertReady();
       const email = newEmail();
-      const first = await newPage();
-      const second = await newPage();
-      try {
+      await withPages(2, async ([first, second]) => {
         await submitCredentials(first.page, "/signup", email, PASSWORD);
         await submitCredentials(second.page, "/signin", email, PASSWORD);
         await first.page.goto(base + "/sessions");
@@ -188,10 +195,7 @@ describe("The demo app in a real browser", { skip: SKIP }, () => {
 
         await second.page.goto(base + "/sessions");
         assert.equal(pathOf(second.page), "/signin");
-      } finally {
-        await first.context.close();
-        await second.context.close();
-      }
+      });
     },
   );
 
@@ -201,8 +205,7 @@ describe("The demo app in a real browser", { skip: SKIP }, () => {
     async () => {
       assertReady();
       const email = newEmail();
-      const { context, page } = await newPage();
-      try {
+      await withPages(1, async ([{ page }]) => {
         await submitCredentials(page, "/signup", "", "");
         assert.equal(pathOf(page), "/signup");
         assert.match(await alertText(page), /Enter your email address\./);
@@ -234,9 +237,7 @@ describe("The demo app in a real browser", { skip: SKIP }, () => {
           "user input is escaped, not rendered",
         );
         assert.equal(await page.getByLabel("Email").inputValue(), markup.toLowerCase());
-      } finally {
-        await context.close();
-      }
+      });
     },
   );
 
@@ -245,17 +246,14 @@ describe("The demo app in a real browser", { skip: SKIP }, () => {
     { timeout: TIMEOUT },
     async () => {
       assertReady();
-      const { context, page } = await newPage();
-      try {
+      await withPages(1, async ([{ context, page }]) => {
         await submitCredentials(page, "/signup", newEmail(), PASSWORD);
         const cookie = (await context.cookies()).find((c) => c.name === "auth_session");
         assert.ok(cookie, "the session cookie is set");
         assert.equal(cookie.httpOnly, true);
         assert.equal(cookie.sameSite, "Lax");
         assert.doesNotMatch(String(await page.evaluate("document.cookie")), /auth_session/);
-      } finally {
-        await context.close();
-      }
+      });
     },
   );
 
