@@ -6,7 +6,7 @@
 import { LuciaError } from "lucia-auth";
 import { type RedisClient, toConnection } from "./client.ts";
 import { type RedisSessionAdapterOptions, resolveKeys, withKeyPrefix } from "./options.ts";
-import type { Reply } from "./reply.ts";
+import type { Reply } from "./connection.ts";
 import { scriptRunner } from "./scripts.ts";
 import {
   assertId,

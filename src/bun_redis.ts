@@ -8,7 +8,8 @@
  *
  * @module
  */
-import type { Connection } from "./client.ts";
+import { isObject } from "./_util.ts";
+import type { ClientKind, Connection } from "./connection.ts";
 import { normalizeReply } from "./reply.ts";
 
 /**
@@ -31,18 +32,24 @@ export interface BunRedisClient {
   readonly connected: boolean;
 }
 
-/** True for Bun's `RedisClient`. @internal */
-export function isBunRedisClient(client: unknown): client is BunRedisClient {
-  if (typeof client !== "object" || client === null) return false;
-  const c = client as Record<string, unknown>;
-  return typeof c.send === "function" && typeof c.connected === "boolean" &&
-    typeof c.getBuffer === "function";
+/** True for Bun's `RedisClient`. */
+function isBunRedisClient(client: unknown): client is BunRedisClient {
+  return isObject(client) && typeof client.send === "function" &&
+    typeof client.connected === "boolean" && typeof client.getBuffer === "function";
 }
 
-/** A {@linkcode Connection} over Bun's `RedisClient`. @internal */
-export function bunRedisConnection(client: BunRedisClient): Connection {
+/** A connection over Bun's `RedisClient`. */
+function bunRedisConnection(client: BunRedisClient): Connection {
   return {
     keyPrefix: "",
     send: async ([name, ...args]) => normalizeReply(await client.send(name, args)),
   };
 }
+
+/** Bun's built-in client, in the table of supported clients. @internal */
+export const bunRedis: ClientKind = {
+  name: "Bun's built-in `RedisClient`",
+  howToMake: "Bun's built-in `RedisClient` (`new RedisClient()`, Bun >= 1.2.9)",
+  detect: isBunRedisClient,
+  connect: (client) => bunRedisConnection(client as BunRedisClient),
+};

@@ -1,50 +1,21 @@
 /**
- * The one seam between the session logic and a Redis client: each supported client is
- * recognised by its shape (nothing here imports a client), and contributes only how a raw
- * command is sent and how its replies are normalised.
+ * The supported Redis clients, as a table: each entry (in its client's own module) says how to
+ * recognise the client by its shape and how to talk to it. Nothing here imports a client. The
+ * error that refuses anything else lists the table.
+ *
+ * To add a client: write its module (an exported structural type of the few members the adapter
+ * calls, and a {@linkcode ClientKind} entry), add the entry to {@linkcode CLIENTS} and its type
+ * to {@linkcode RedisClient}, then export the type from `mod.ts` (see the README's
+ * "Contributing").
  *
  * @module
  */
-import { type BunRedisClient, bunRedisConnection, isBunRedisClient } from "./bun_redis.ts";
-import {
-  type IoRedisClient,
-  ioRedisConnection,
-  isIoRedisClient,
-  isIoRedisCluster,
-} from "./ioredis.ts";
-import {
-  isNodeRedisClient,
-  isNodeRedisCluster,
-  type NodeRedisClient,
-  nodeRedisConnection,
-} from "./node_redis.ts";
-import type { Reply } from "./reply.ts";
-import { isUpstashRedisClient, upstashConnection, type UpstashRedisClient } from "./upstash.ts";
-
-export type { Reply };
-
-/**
- * What the session logic needs from a Redis client: send one raw command, get its reply.
- *
- * Replies are normalised by each client's connection to `null`, `string`, `number`, or arrays
- * of those (binary strings decoded as UTF-8). Redis error replies reject the promise with the
- * client's own error, unchanged.
- *
- * @internal
- */
-export interface Connection {
-  /**
-   * Sends `command` (its name first, then its arguments, all strings). `key` is the first key the
-   * command touches: a cluster client routes by it. Keys are sent exactly as given.
-   */
-  send(command: string[], key: string): Promise<Reply>;
-  /**
-   * A prefix the client itself puts before every key (ioredis's `keyPrefix`), or `""`. Every key
-   * name the adapter sends, and every key prefix it passes to a script as an argument, must
-   * start with it: keys then land at `${keyPrefix}${namespace}:${id}`.
-   */
-  readonly keyPrefix: string;
-}
+import { CANNOT_CREATE, describe } from "./_util.ts";
+import { bunRedis, type BunRedisClient } from "./bun_redis.ts";
+import type { ClientKind, Connection } from "./connection.ts";
+import { ioredis, type IoRedisClient, isIoRedisCluster } from "./ioredis.ts";
+import { isNodeRedisCluster, nodeRedis, type NodeRedisClient } from "./node_redis.ts";
+import { upstash, type UpstashRedisClient } from "./upstash.ts";
 
 /**
  * The Redis clients `redis()` accepts, each described by the few members the adapter relies
@@ -57,22 +28,26 @@ export interface Connection {
  *
  * @example Any supported client
  * ```ts
+ * import assert from "node:assert/strict";
  * import redis, { type RedisClient } from "@lucia-auth/adapter-session-redis";
  * import { createClient } from "redis";
  *
  * const client: RedisClient = createClient(); // or ioredis, Bun's RedisClient, Upstash
- * console.assert(typeof redis(client) === "function");
+ * assert.equal(typeof redis(client), "function");
  * ```
  */
 export type RedisClient = NodeRedisClient | IoRedisClient | BunRedisClient | UpstashRedisClient;
 
-/** Names the supported clients, for the errors that reject anything else. @internal */
-export const SUPPORTED_CLIENTS = "a node-redis client (`createClient()` from npm `redis` 4, 5 " +
-  "or 6), an ioredis client (`new Redis()` from npm `ioredis` 5 or 6), Bun's built-in " +
-  "`RedisClient` (`new RedisClient()`, Bun >= 1.2.9) or an Upstash client (`new Redis()` from " +
-  "npm `@upstash/redis`)";
+/**
+ * The supported clients. Their shapes do not overlap, so the order only sets how errors and the
+ * README list them.
+ *
+ * @internal
+ */
+export const CLIENTS: readonly ClientKind[] = [nodeRedis, ioredis, bunRedis, upstash];
 
-const PREFIX = "Cannot create the Redis session adapter";
+const SUPPORTED = CLIENTS.map((kind) => kind.howToMake);
+const LISTED = `${SUPPORTED.slice(0, -1).join(", ")} or ${SUPPORTED.at(-1)}`;
 
 /**
  * Detects the client's kind by its shape and returns a {@linkcode Connection} to it. Nothing is
@@ -88,27 +63,16 @@ export function toConnection(client: unknown): Connection {
     : undefined;
   if (cluster !== undefined) {
     throw new TypeError(
-      `${PREFIX}: cluster clients are not supported yet (got ${cluster}). Pass a client for ` +
-        `a single Redis server: ${SUPPORTED_CLIENTS}.`,
+      `${CANNOT_CREATE}: cluster clients are not supported yet (got ${cluster}). Pass a client ` +
+        `for a single Redis server: ${LISTED}.`,
     );
   }
-  if (isIoRedisClient(client)) return ioRedisConnection(client);
-  if (isNodeRedisClient(client)) return nodeRedisConnection(client);
-  if (isBunRedisClient(client)) return bunRedisConnection(client);
-  if (isUpstashRedisClient(client)) return upstashConnection(client);
-  throw new TypeError(
-    `${PREFIX}: the client is not a supported Redis client (got ${describe(client)}). ` +
-      `Pass ${SUPPORTED_CLIENTS}.`,
-  );
-}
-
-/** A short description of a value for error messages. @internal */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "function") return "a function";
-  if (typeof value !== "object") return typeof value;
-  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === "string" && name !== "" && name !== "Object"
-    ? `an instance of ${name}`
-    : `an ${typeof value}`;
+  const kind = CLIENTS.find((kind) => kind.detect(client));
+  if (kind === undefined) {
+    throw new TypeError(
+      `${CANNOT_CREATE}: the client is not a supported Redis client (got ${describe(client)}). ` +
+        `Pass ${LISTED}.`,
+    );
+  }
+  return kind.connect(client);
 }

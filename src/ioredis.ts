@@ -4,12 +4,13 @@
  * ioredis puts its `keyPrefix` option in front of the keys of every command, but not in front
  * of plain arguments. The scripts build session keys from prefixes passed as plain arguments,
  * so the adapter takes the prefix into its own key names instead (see
- * {@linkcode Connection.keyPrefix}), and this connection takes it off the key arguments again
+ * `Connection.keyPrefix`), and this connection takes it off the key arguments again
  * just before ioredis puts it back on. Keys land at `${keyPrefix}${namespace}:${id}`.
  *
  * @module
  */
-import type { Connection } from "./client.ts";
+import { CANNOT_CREATE, isObject } from "./_util.ts";
+import type { ClientKind, Connection } from "./connection.ts";
 import { normalizeReply } from "./reply.ts";
 
 /**
@@ -35,17 +36,13 @@ export interface IoRedisClient {
   readonly isCluster: boolean;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null;
-}
-
 /** True for an ioredis `Cluster` (`new Cluster()` from npm `ioredis`). @internal */
 export function isIoRedisCluster(client: unknown): boolean {
   return isObject(client) && client.isCluster === true && typeof client.call === "function";
 }
 
-/** True for a single-server ioredis client (`new Redis()`, including Sentinel setups). @internal */
-export function isIoRedisClient(client: unknown): client is IoRedisClient {
+/** True for a single-server ioredis client (`new Redis()`, including Sentinel setups). */
+function isIoRedisClient(client: unknown): client is IoRedisClient {
   return isObject(client) && client.isCluster === false && typeof client.call === "function" &&
     typeof client.sendCommand === "function" && isObject(client.options);
 }
@@ -82,13 +79,12 @@ function withoutKeyPrefix(command: string[], prefix: string): string[] {
   return out;
 }
 
-/** A {@linkcode Connection} over a single-server ioredis client. @internal */
-export function ioRedisConnection(client: IoRedisClient): Connection {
+/** A connection over a single-server ioredis client. */
+function ioRedisConnection(client: IoRedisClient): Connection {
   const keyPrefix = client.options.keyPrefix ?? "";
   if (typeof keyPrefix !== "string") {
     throw new TypeError(
-      "Cannot create the Redis session adapter: the ioredis client's keyPrefix must be a " +
-        `string, got ${typeof keyPrefix}`,
+      `${CANNOT_CREATE}: the ioredis client's keyPrefix must be a string, got ${typeof keyPrefix}`,
     );
   }
   return {
@@ -105,3 +101,12 @@ export function ioRedisConnection(client: IoRedisClient): Connection {
     },
   };
 }
+
+/** ioredis, in the table of supported clients. @internal */
+export const ioredis: ClientKind = {
+  name: "ioredis",
+  howToMake: "an ioredis client (`new Redis()` from npm `ioredis` 5 or 6)",
+  npm: { name: "ioredis", versions: "^5.0.0 || ^6.0.0" },
+  detect: isIoRedisClient,
+  connect: (client) => ioRedisConnection(client as IoRedisClient),
+};

@@ -9,7 +9,8 @@
  *
  * @module
  */
-import type { Connection } from "./client.ts";
+import { isObject } from "./_util.ts";
+import type { ClientKind, Connection } from "./connection.ts";
 import { normalizeReply } from "./reply.ts";
 
 /**
@@ -30,10 +31,6 @@ export interface NodeRedisClient {
   sendCommand(args: string[]): Promise<unknown>;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return (typeof value === "object" || typeof value === "function") && value !== null;
-}
-
 /**
  * True for a node-redis cluster (`createCluster()`, npm `redis` 4, 5 or 6). Its `sendCommand`
  * takes a routing key and a read-only flag before the arguments, and it routes by slot.
@@ -48,22 +45,20 @@ export function isNodeRedisCluster(client: unknown): boolean {
 /**
  * True for a single-server node-redis client. ioredis clients also have `sendCommand`,
  * `connect` and `duplicate`, so the `isOpen` flag (node-redis only) tells them apart.
- *
- * @internal
  */
-export function isNodeRedisClient(client: unknown): client is NodeRedisClient {
+function isNodeRedisClient(client: unknown): client is NodeRedisClient {
   if (!isObject(client) || isNodeRedisCluster(client)) return false;
   return typeof client.sendCommand === "function" && typeof client.connect === "function" &&
     typeof client.duplicate === "function" && typeof client.isOpen === "boolean";
 }
 
 /**
- * A {@linkcode Connection} over a node-redis client. A node-redis 4 client created with
+ * A connection over a node-redis client. A node-redis 4 client created with
  * `legacyMode: true` has a callback-style `sendCommand`; its promise API is `client.v4`.
  *
  * @internal
  */
-export function nodeRedisConnection(client: NodeRedisClient): Connection {
+function nodeRedisConnection(client: NodeRedisClient): Connection {
   const c = client as { options?: { legacyMode?: unknown }; v4?: NodeRedisClient };
   // `client.v4` throws unless the client is in legacy mode: look at the option first.
   const target = c.options?.legacyMode === true && isObject(c.v4) ? c.v4 : client;
@@ -72,3 +67,12 @@ export function nodeRedisConnection(client: NodeRedisClient): Connection {
     send: async (command) => normalizeReply(await target.sendCommand(command)),
   };
 }
+
+/** node-redis, in the table of supported clients. @internal */
+export const nodeRedis: ClientKind = {
+  name: "node-redis",
+  howToMake: "a node-redis client (`createClient()` from npm `redis` 4, 5 or 6)",
+  npm: { name: "redis", versions: "^4.0.0 || ^5.0.0 || ^6.0.0" },
+  detect: isNodeRedisClient,
+  connect: (client) => nodeRedisConnection(client as NodeRedisClient),
+};

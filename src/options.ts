@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { CANNOT_CREATE } from "./_util.ts";
 
 /**
  * Options for {@linkcode redis}.
@@ -50,13 +51,11 @@ export interface Keys {
   userSession(userId: string): string;
 }
 
-const PREFIX = "Cannot create the Redis session adapter";
-
 function assertOnlyKeys(value: object, known: readonly string[], where: string): void {
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) {
       throw new TypeError(
-        `${PREFIX}: unknown option "${where}${key}" (known: ${
+        `${CANNOT_CREATE}: unknown option "${where}${key}" (known: ${
           known.map((k) => `"${where}${k}"`).join(", ")
         })`,
       );
@@ -67,7 +66,7 @@ function assertOnlyKeys(value: object, known: readonly string[], where: string):
 function assertPlainObject(value: unknown, name: string): asserts value is Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TypeError(
-      `${PREFIX}: ${name} must be an object, got ${value === null ? "null" : typeof value}`,
+      `${CANNOT_CREATE}: ${name} must be an object, got ${value === null ? "null" : typeof value}`,
     );
   }
 }
@@ -76,7 +75,7 @@ function namespace(value: unknown, name: string, fallback: string): string {
   if (value === undefined) return fallback;
   if (typeof value !== "string" || value === "") {
     throw new TypeError(
-      `${PREFIX}: option "namespaces.${name}" must be a non-empty string, got ${
+      `${CANNOT_CREATE}: option "namespaces.${name}" must be a non-empty string, got ${
         typeof value === "string" ? "an empty string" : typeof value
       }`,
     );
@@ -108,7 +107,7 @@ export function resolveKeys(options: RedisSessionAdapterOptions | undefined): Ke
     ":";
   if (sessionPrefix.startsWith(userSessionPrefix) || userSessionPrefix.startsWith(sessionPrefix)) {
     throw new TypeError(
-      `${PREFIX}: namespaces "${sessionPrefix.slice(0, -1)}" (session) and "${
+      `${CANNOT_CREATE}: namespaces "${sessionPrefix.slice(0, -1)}" (session) and "${
         userSessionPrefix.slice(0, -1)
       }" (userSession) collide: a key could belong to both. Use namespaces where neither ` +
         `followed by ":" starts the other.`,

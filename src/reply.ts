@@ -4,8 +4,8 @@
  * @module
  */
 
-/** A normalised Redis reply. @internal */
-export type Reply = null | string | number | Reply[];
+import { describe } from "./_util.ts";
+import type { Reply } from "./connection.ts";
 
 const decoder = new TextDecoder();
 
@@ -21,9 +21,5 @@ export function normalizeReply(value: unknown): Reply {
   if (typeof value === "bigint") return Number(value);
   if (value instanceof Uint8Array) return decoder.decode(value);
   if (Array.isArray(value)) return value.map(normalizeReply);
-  throw new TypeError(`Unexpected reply from the Redis client: ${kindOf(value)}`);
-}
-
-function kindOf(value: unknown): string {
-  return value === null || typeof value !== "object" ? typeof value : value.constructor.name;
+  throw new TypeError(`Unexpected reply from the Redis client: ${describe(value)}`);
 }

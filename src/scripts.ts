@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Connection, Reply } from "./client.ts";
+import type { Connection, Reply } from "./connection.ts";
 
 /** Keys passed to Lua `unpack` at once; `unpack` fails at about 8,000 values. @internal */
 export const CHUNK = 1000;

@@ -11,7 +11,8 @@
  *
  * @module
  */
-import type { Connection } from "./client.ts";
+import { isObject } from "./_util.ts";
+import type { ClientKind, Connection } from "./connection.ts";
 import { normalizeReply } from "./reply.ts";
 
 /**
@@ -43,23 +44,20 @@ interface Requester {
 }
 
 function requesterOf(client: unknown): Requester | undefined {
-  if (typeof client !== "object" || client === null) return undefined;
-  const requester = (client as { client?: unknown }).client;
-  if (typeof requester !== "object" || requester === null) return undefined;
-  return typeof (requester as { request?: unknown }).request === "function"
-    ? requester as Requester
+  const requester = isObject(client) ? client.client : undefined;
+  return isObject(requester) && typeof requester.request === "function"
+    ? requester as unknown as Requester
     : undefined;
 }
 
-/** True for an `@upstash/redis` client. @internal */
-export function isUpstashRedisClient(client: unknown): client is UpstashRedisClient {
-  return requesterOf(client) !== undefined &&
-    typeof (client as { evalsha?: unknown }).evalsha === "function" &&
-    typeof (client as { pipeline?: unknown }).pipeline === "function";
+/** True for an `@upstash/redis` client. */
+function isUpstashRedisClient(client: unknown): client is UpstashRedisClient {
+  return requesterOf(client) !== undefined && isObject(client) &&
+    typeof client.evalsha === "function" && typeof client.pipeline === "function";
 }
 
-/** A {@linkcode Connection} over an `@upstash/redis` client. @internal */
-export function upstashConnection(client: UpstashRedisClient): Connection {
+/** A connection over an `@upstash/redis` client. */
+function upstashConnection(client: UpstashRedisClient): Connection {
   const requester = requesterOf(client) as Requester;
   return {
     keyPrefix: "",
@@ -72,3 +70,12 @@ export function upstashConnection(client: UpstashRedisClient): Connection {
     },
   };
 }
+
+/** Upstash, in the table of supported clients. @internal */
+export const upstash: ClientKind = {
+  name: "Upstash",
+  howToMake: "an Upstash client (`new Redis()` from npm `@upstash/redis`)",
+  npm: { name: "@upstash/redis", versions: "^1.20.0" },
+  detect: isUpstashRedisClient,
+  connect: (client) => upstashConnection(client as UpstashRedisClient),
+};

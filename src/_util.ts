@@ -1,0 +1,30 @@
+/**
+ * Small helpers shared by several modules.
+ *
+ * @module
+ */
+
+/** How every error thrown by `redis()` for bad arguments begins. @internal */
+export const CANNOT_CREATE = "Cannot create the Redis session adapter";
+
+/** True for objects and functions (a client may be either), false for null. @internal */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null;
+}
+
+/**
+ * A short description of a value for error messages: `null`, its `typeof` (`string`,
+ * `undefined`), `a function`, `an object` or `an instance of Map`.
+ *
+ * @internal
+ */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "function") return "a function";
+  if (typeof value !== "object") return typeof value;
+  const constructor = (value as { constructor?: { name?: unknown } }).constructor;
+  const name = typeof constructor === "function" ? constructor.name : undefined;
+  return typeof name === "string" && name !== "" && name !== "Object"
+    ? `an instance of ${name}`
+    : "an object";
+}

@@ -1,0 +1,53 @@
+/**
+ * The seam between the session logic and a Redis client. This file imports nothing: every
+ * client's connection module depends on it, never the other way round.
+ *
+ * @module
+ */
+
+/**
+ * A Redis reply, normalised by each client's connection: `null`, a string (binary strings
+ * decoded as UTF-8), a number, or an array of those.
+ *
+ * @internal
+ */
+export type Reply = null | string | number | Reply[];
+
+/**
+ * What the session logic needs from a Redis client: send one raw command, get its reply. Redis
+ * error replies reject the promise with the client's own error, unchanged.
+ *
+ * @internal
+ */
+export interface Connection {
+  /**
+   * Sends `command` (its name first, then its arguments, all strings). `key` is the first key
+   * the command touches, which a cluster client routes by; `""` for a command without keys.
+   * Keys are sent exactly as given.
+   */
+  send(command: string[], key: string): Promise<Reply>;
+  /**
+   * A prefix the client itself puts before every key (ioredis's `keyPrefix`), or `""`. Every key
+   * name the adapter sends, and every key prefix it passes to a script as an argument, must
+   * start with it: keys then land at `${keyPrefix}${namespace}:${id}`.
+   */
+  readonly keyPrefix: string;
+}
+
+/**
+ * One supported Redis client: how to recognise it by its shape, and how to talk to it.
+ *
+ * @internal
+ */
+export interface ClientKind {
+  /** The client's name, as the README's table of clients names it. */
+  readonly name: string;
+  /** How to make one, for the error that lists the supported clients. */
+  readonly howToMake: string;
+  /** The npm package users install for it, if any, with the versions supported. */
+  readonly npm?: { readonly name: string; readonly versions: string };
+  /** True when `client` is one of these. Never connects or sends anything. */
+  detect(client: unknown): boolean;
+  /** A connection over the client. Sends nothing. */
+  connect(client: unknown): Connection;
+}
