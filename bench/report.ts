@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { CountRecord, LoadResult, Measurement } from "./load.ts";
+import type { CountRecord, LoadResult, Measurement } from "./load/types.ts";
 import { SUBJECT_NAMES, type SubjectKey } from "./subjects.ts";
 
 /** Everything a full run produced, plus where and with what it ran. */
