@@ -43,12 +43,13 @@ export function contractSuite(
 
     const fixture = (): Fixture => {
       const ns = freshNamespaces();
-      const adapter = redis(
+      const adapterFunction = redis(
         ctx.client as Parameters<typeof redis>[0],
         { namespaces: { session: ns.session, userSession: ns.userSession } },
-      )(LuciaError);
+      );
       return {
-        adapter,
+        adapter: adapterFunction(LuciaError),
+        adapterFunction,
         ns,
         sessionKey: (id) => `${ns.session}:${id}`,
         indexKey: (userId) => `${ns.userSession}:${userId}`,

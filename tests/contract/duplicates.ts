@@ -6,8 +6,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { LuciaError } from "lucia-auth";
-import redis from "../../mod.ts";
-import { freshNamespaces } from "../harness.ts";
 import { type ContractContext, type Fixture, HOUR, session } from "./fixture.ts";
 
 /** Defines the group for one client; contractSuite() in tests/contract.ts calls it. */
@@ -49,10 +47,7 @@ export function duplicateIds(ctx: ContractContext, fixture: () => Fixture): void
     });
 
     it("without a LuciaError from Lucia, a duplicate still rejects with lucia-auth's LuciaError", async () => {
-      const ns = freshNamespaces();
-      const adapter = redis(ctx.client as Parameters<typeof redis>[0], {
-        namespaces: { session: ns.session, userSession: ns.userSession },
-      })();
+      const adapter = fixture().adapterFunction();
       await adapter.setSession(session("dup", "u"));
       await assert.rejects(
         adapter.setSession(session("dup", "u")),

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { RedisSessionAdapter, SessionSchema } from "../../mod.ts";
+import type { RedisSessionAdapter, RedisSessionAdapterFunction, SessionSchema } from "../../mod.ts";
 import type { Admin, freshNamespaces, RedisServer } from "../harness.ts";
 
 /** An hour in milliseconds. */
@@ -23,7 +23,10 @@ export interface ContractContext {
 
 /** A fresh adapter on fresh namespaces, and helpers to look at what it wrote. */
 export interface Fixture {
+  /** The adapter, given lucia-auth's LuciaError as Lucia gives it. */
   adapter: RedisSessionAdapter;
+  /** What `redis()` returned for it: Lucia's `adapter.session`, or called with no LuciaError. */
+  adapterFunction: RedisSessionAdapterFunction;
   ns: ReturnType<typeof freshNamespaces>;
   sessionKey(id: string): string;
   indexKey(userId: string): string;

@@ -6,23 +6,15 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import lucia from "lucia-auth";
-import redis from "../../mod.ts";
-import { freshNamespaces } from "../harness.ts";
 import { memoryUserAdapter } from "../memory_user_adapter.ts";
 import { type ContractContext, type Fixture, HOUR } from "./fixture.ts";
 
 /** Defines the group for one client; contractSuite() in tests/contract.ts calls it. */
-export function withLuciaAuth(ctx: ContractContext, _fixture: () => Fixture): void {
+export function withLuciaAuth(ctx: ContractContext, fixture: () => Fixture): void {
   describe("with lucia-auth 1.8", () => {
     const makeAuth = (autoDatabaseCleanup = true) => {
-      const ns = freshNamespaces();
       return lucia({
-        adapter: {
-          user: memoryUserAdapter(),
-          session: redis(ctx.client as Parameters<typeof redis>[0], {
-            namespaces: { session: ns.session, userSession: ns.userSession },
-          }),
-        },
+        adapter: { user: memoryUserAdapter(), session: fixture().adapterFunction },
         env: "DEV",
         autoDatabaseCleanup,
         sessionExpiresIn: { activePeriod: 60_000, idlePeriod: 60_000 },
@@ -68,17 +60,10 @@ export function withLuciaAuth(ctx: ContractContext, _fixture: () => Fixture): vo
     });
 
     it("an idle session is renewed by validateSession, and autoDatabaseCleanup deletes dead ones", async () => {
-      const ns = freshNamespaces();
-      const adapter = redis(ctx.client as Parameters<typeof redis>[0], {
-        namespaces: { session: ns.session, userSession: ns.userSession },
-      })();
+      const { adapterFunction, sessionKey } = fixture();
+      const adapter = adapterFunction();
       const auth = lucia({
-        adapter: {
-          user: memoryUserAdapter(),
-          session: redis(ctx.client as Parameters<typeof redis>[0], {
-            namespaces: { session: ns.session, userSession: ns.userSession },
-          }),
-        },
+        adapter: { user: memoryUserAdapter(), session: adapterFunction },
         env: "DEV",
       });
       const user = await auth.createUser({ primaryKey: null, attributes: {} });
@@ -95,7 +80,7 @@ export function withLuciaAuth(ctx: ContractContext, _fixture: () => Fixture): vo
       assert.equal(renewed.fresh, true);
       // A dead session stored with a future key expiry (e.g. written by hand) is cleaned up.
       await ctx.admin.set(
-        `${ns.session}:${"d".repeat(40)}`,
+        sessionKey("d".repeat(40)),
         JSON.stringify({
           id: "d".repeat(40),
           user_id: user.userId,
@@ -105,7 +90,7 @@ export function withLuciaAuth(ctx: ContractContext, _fixture: () => Fixture): vo
         { PX: HOUR },
       );
       await assert.rejects(auth.validateSession("d".repeat(40)), /AUTH_INVALID_SESSION_ID/);
-      assert.equal(await ctx.admin.exists(`${ns.session}:${"d".repeat(40)}`), 0);
+      assert.equal(await ctx.admin.exists(sessionKey("d".repeat(40))), 0);
     });
   });
 }
