@@ -84,6 +84,23 @@ function upstash(name: string, options: UpstashOptions): ClientSetup {
   };
 }
 
+/** A node-redis 5 or 6 client that `create` makes: connected, then closed with close(). */
+function nodeRedis(
+  name: string,
+  group: SetupGroup,
+  create: (url: string) => Promise<{ connect(): Promise<unknown>; close(): Promise<void> }>,
+): ClientSetup {
+  return {
+    name,
+    group,
+    async open(server) {
+      const client = await create(server.url);
+      await client.connect();
+      return { client, close: () => client.close() };
+    },
+  };
+}
+
 /** The table. */
 export const CLIENT_SETUPS: ClientSetup[] = [
   {
@@ -95,24 +112,16 @@ export const CLIENT_SETUPS: ClientSetup[] = [
       return { client, close: async () => void await client.quit() };
     },
   },
-  {
-    name: "node-redis 5",
-    group: "node-redis",
-    async open(server) {
-      const client = (await import("redis5")).createClient({ url: server.url });
-      await client.connect();
-      return { client, close: () => client.close() };
-    },
-  },
-  {
-    name: "node-redis 6 (RESP3, its default)",
-    group: "node-redis 6",
-    async open(server) {
-      const client = (await import("redis6")).createClient({ url: server.url });
-      await client.connect();
-      return { client, close: () => client.close() };
-    },
-  },
+  nodeRedis(
+    "node-redis 5",
+    "node-redis",
+    async (url) => (await import("redis5")).createClient({ url }),
+  ),
+  nodeRedis(
+    "node-redis 6 (RESP3, its default)",
+    "node-redis 6",
+    async (url) => (await import("redis6")).createClient({ url }),
+  ),
   {
     name: "node-redis 4 with legacyMode: true (the adapter uses client.v4)",
     group: "node-redis variants",
@@ -123,24 +132,16 @@ export const CLIENT_SETUPS: ClientSetup[] = [
       return { client, close: async () => void await client.v4.quit() };
     },
   },
-  {
-    name: "node-redis 5 with RESP: 3",
-    group: "node-redis variants",
-    async open(server) {
-      const client = (await import("redis5")).createClient({ url: server.url, RESP: 3 });
-      await client.connect();
-      return { client, close: () => client.close() };
-    },
-  },
-  {
-    name: "node-redis 6 with RESP: 2",
-    group: "node-redis variants",
-    async open(server) {
-      const client = (await import("redis6")).createClient({ url: server.url, RESP: 2 });
-      await client.connect();
-      return { client, close: () => client.close() };
-    },
-  },
+  nodeRedis(
+    "node-redis 5 with RESP: 3",
+    "node-redis variants",
+    async (url) => (await import("redis5")).createClient({ url, RESP: 3 }),
+  ),
+  nodeRedis(
+    "node-redis 6 with RESP: 2",
+    "node-redis variants",
+    async (url) => (await import("redis6")).createClient({ url, RESP: 2 }),
+  ),
   {
     name: "node-redis 6 with bulk strings mapped to Buffers",
     group: "node-redis variants",
