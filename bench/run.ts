@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import process from "node:process";
 import { startRedisServer } from "../scripts/redis_server.ts";
-import type { LoadConfig, LoadResult, OpSpec } from "./load.ts";
+import type { LoadConfig, LoadResult, OpSpec } from "./load/types.ts";
 import { render, type RunData } from "./report.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

@@ -3,73 +3,68 @@
 // tests on Deno and on Bun (each test file starts its own private redis-server, or uses
 // REDIS_URL), then the npm package on Node, then a smoke run of the benchmark.
 //
+// Each test runner also writes a JUnit XML report into .tmp/junit/; the closing
+// `tests: N passed, N failed` line is counted from those reports (scripts/junit.mjs).
+//
 // Usage: node scripts/test.mjs [--quick]   (--quick: static checks + Deno + Bun only)
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { countJUnit } from "./junit.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const quick = process.argv.includes("--quick");
 
-const totals = { passed: 0, failed: 0 };
+const reports = join(root, ".tmp", "junit");
+rmSync(reports, { recursive: true, force: true });
+mkdirSync(reports, { recursive: true });
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
 const failedSteps = [];
 
-/** Runs a command, echoing its output; returns { code, output }. */
-function run(cmd, args, env = {}) {
+/** Runs a command with its output on the console; resolves with its exit code. */
+function run(cmd, args) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
       cwd: root,
-      env: { ...process.env, NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "inherit", "inherit"],
     });
-    let output = "";
-    const echo = (stream) => (chunk) => {
-      output += chunk;
-      stream.write(chunk);
-    };
-    child.stdout.on("data", echo(process.stdout));
-    child.stderr.on("data", echo(process.stderr));
-    child.on("error", (error) => resolve({ code: 127, output: String(error) }));
-    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+    child.on("error", (error) => {
+      console.error(String(error));
+      resolve(127);
+    });
+    child.on("close", (code) => resolve(code ?? 1));
   });
 }
 
-async function step(title, cmd, args, { env, count } = {}) {
-  console.log(`\n=== ${title}\n$ ${[cmd.replace(root + "/", ""), ...args].join(" ")}`);
-  const { code, output } = await run(cmd, args, env);
-  if (count) {
-    const { passed, failed } = count(output);
+/**
+ * Runs one step. For a step that runs tests, `args` is a function of the JUnit report's path
+ * (it passes the runner the flags that write the report there), and the step's tests are
+ * counted from that report.
+ */
+async function step(title, cmd, args) {
+  const report = typeof args === "function"
+    ? join(reports, `${title.replace(/\W+/g, "-")}.xml`)
+    : undefined;
+  const argv = report ? args(report) : args;
+  console.log(`\n=== ${title}\n$ ${[cmd.replace(root + "/", ""), ...argv].join(" ")}`);
+  const code = await run(cmd, argv);
+  if (report) {
+    const { passed, failed, skipped, problem } = countJUnit(report);
     totals.passed += passed;
     totals.failed += failed;
+    totals.skipped += skipped;
+    console.log(
+      `--- ${title}: ${passed} passed, ${failed} failed, ${skipped} skipped ` +
+        `(${problem ?? relative(root, report)})`,
+    );
   }
   if (code !== 0) failedSteps.push(title);
   return code === 0;
 }
-
-// Deno: "ok | 3 passed (83 steps) | 0 failed": tests are counted with their steps.
-const denoCount = (output) => {
-  const m = /\| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?/.exec(
-    output,
-  );
-  if (!m) return { passed: 0, failed: 1 };
-  return { passed: Number(m[2] ?? m[1]), failed: Number(m[4] ?? m[3]) };
-};
-// Bun: " 67 pass\n 0 fail"
-const bunCount = (output) => {
-  const passed = /^\s*(\d+) pass$/m.exec(output);
-  const failed = /^\s*(\d+) fail$/m.exec(output);
-  if (!passed || !failed) return { passed: 0, failed: 1 };
-  return { passed: Number(passed[1]), failed: Number(failed[1]) };
-};
-// node --test: "# pass 12" / "# fail 0"
-const nodeCount = (output) => {
-  let passed = 0, failed = 0;
-  for (const m of output.matchAll(/^# pass (\d+)$/gm)) passed += Number(m[1]);
-  for (const m of output.matchAll(/^# fail (\d+)$/gm)) failed += Number(m[1]);
-  return { passed, failed };
-};
 
 const deno = bin("deno");
 const bun = bin("bun");
@@ -94,7 +89,22 @@ if (offenders.length) {
 
 await step("format", deno, ["fmt", "--check"]);
 await step("lint", deno, ["lint"]);
-await step("type-check (Deno)", deno, ["check", "mod.ts", "src/", "tests/", "scripts/", "bench/"]);
+// scripts/npm_smoke/consumer.ts declares Lucia's global types as an application does: in one
+// program with the other files they would apply to those too, so it is checked on its own.
+const consumerProgram = "scripts/npm_smoke/consumer.ts";
+await step("type-check (Deno)", deno, [
+  "check",
+  "mod.ts",
+  "src/",
+  "tests/",
+  "scripts/",
+  "bench/",
+  `!${consumerProgram}`,
+]);
+await step("type-check the npm package's consumer program (Deno)", deno, [
+  "check",
+  consumerProgram,
+]);
 await step("type-check src/ with only ES + Web globals", bin("tsc"), [
   "-p",
   "scripts/tsconfig.neutral.json",
@@ -106,20 +116,39 @@ await step("every export has an @example", deno, [
   "--allow-run",
   "scripts/check_docs.ts",
 ]);
-await step("doc examples", deno, ["test", "--doc", "--allow-all", "mod.ts", "src/"], {
-  count: denoCount,
-});
+await step("doc examples", deno, (report) => [
+  "test",
+  `--junit-path=${report}`,
+  "--doc",
+  "--allow-all",
+  "mod.ts",
+  "src/",
+]);
 await step("JSR publish dry run", deno, ["publish", "--dry-run", "--allow-dirty"]);
-await step("tests on Deno", deno, ["test", "--allow-all", "tests/"], { count: denoCount });
-await step("tests on Bun", bun, ["test", "--timeout", "120000", "tests/"], { count: bunCount });
+await step("tests on Deno", deno, (report) => [
+  "test",
+  `--junit-path=${report}`,
+  "--allow-all",
+  "tests/",
+]);
+await step("tests on Bun", bun, (report) => [
+  "test",
+  "--reporter=junit",
+  `--reporter-outfile=${report}`,
+  "--timeout",
+  "120000",
+  "tests/",
+]);
 
 if (!quick) {
   if (existsSync(join(root, "scripts", "build_npm.ts"))) {
-    await step("npm package: build, check, and test on Node", deno, [
+    // build_npm.ts hands the path on to `node --test --test-reporter=junit`.
+    await step("npm package: build, check, and test on Node", deno, (report) => [
       "run",
       "--allow-all",
       "scripts/build_npm.ts",
-    ], { count: nodeCount });
+      `--junit-path=${report}`,
+    ]);
   }
   if (existsSync(join(root, "bench", "run.ts"))) {
     await step("benchmark smoke run (no speed assertions)", deno, ["task", "bench:smoke"]);
@@ -128,5 +157,6 @@ if (!quick) {
 
 console.log(`\n=== summary`);
 if (failedSteps.length) console.log(`failed steps: ${failedSteps.join("; ")}`);
+if (totals.skipped) console.log(`skipped: ${totals.skipped} (reported by the runners)`);
 console.log(`tests: ${totals.passed} passed, ${totals.failed} failed`);
 process.exit(failedSteps.length || totals.failed ? 1 : 0);

@@ -5,50 +5,27 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { LuciaError } from "lucia-auth";
-import { Redis as Redis5 } from "ioredis5";
-import { Redis as Redis6 } from "ioredis6";
 import redis from "../mod.ts";
-import { contractSuite } from "./contract.ts";
-import { clientChecks } from "./client_checks.ts";
-import { freshNamespaces, keysUnder, type RedisServer, useRedis } from "./harness.ts";
+import { clientSuites } from "./client_suites.ts";
+import { freshNamespaces, keysUnder, useRedis } from "./harness.ts";
+import { IOREDIS, type IoRedis, setupsIn } from "./setups.ts";
 
 const HOUR = 60 * 60 * 1000;
 
-/** What these tests use of an ioredis client, whichever major version. */
-interface IoRedis {
-  ping(): Promise<unknown>;
-  quit(): Promise<unknown>;
-  options: { keyPrefix?: string };
-}
-type Create = (url: string, options?: { keyPrefix?: string }) => IoRedis;
-
-const versions: [string, Create][] = [
-  ["ioredis 5", (url, options = {}) => new Redis5(url, options)],
-  ["ioredis 6", (url, options = {}) => new Redis6(url, options)],
-];
-
-for (const [name, create] of versions) {
-  const open = async (server: RedisServer) => {
-    const client = create(server.url);
-    await client.ping();
-    return { client, close: async () => void await client.quit() };
-  };
-  contractSuite(name, open);
-  clientChecks(name, open);
-}
+clientSuites(setupsIn("ioredis"));
 
 function session(id: string, userId: string, idleInMs = HOUR) {
   const now = Date.now();
   return { id, user_id: userId, active_expires: now + idleInMs / 2, idle_expires: now + idleInMs };
 }
 
-for (const [name, create] of versions) {
+for (const { name, create } of IOREDIS) {
   describe(`With an ${name} client built with keyPrefix`, () => {
     const ctx = useRedis();
     const clients: IoRedis[] = [];
     // Typed as the adapter's client type: `create` returns the few members the tests use.
-    const client = (keyPrefix?: string) => {
-      const c = create(ctx.server.url, keyPrefix === undefined ? {} : { keyPrefix });
+    const client = async (keyPrefix?: string) => {
+      const c = await create(ctx.server.url, keyPrefix === undefined ? {} : { keyPrefix });
       clients.push(c);
       return c as IoRedis & Parameters<typeof redis>[0];
     };
@@ -64,9 +41,8 @@ for (const [name, create] of versions) {
     });
 
     it("keys land at keyPrefix + namespace + ':' + id, and nowhere else", async () => {
-      const adapter = redis(client(prefix), { namespaces: { session: "s", userSession: "u" } })(
-        LuciaError,
-      );
+      const c = await client(prefix);
+      const adapter = redis(c, { namespaces: { session: "s", userSession: "u" } })(LuciaError);
       // Twice each: the first run of a script is an EVAL, later runs are EVALSHA.
       const a = session("a", "alice");
       const b = session("b", "alice", 2 * HOUR);
@@ -93,8 +69,9 @@ for (const [name, create] of versions) {
     });
 
     it("is the same as no keyPrefix with the prefix written into the namespaces", async () => {
-      const prefixed = redis(client(prefix), { namespaces: { session: "s", userSession: "u" } })();
-      const spelledOut = redis(client(), {
+      const c = await client(prefix);
+      const prefixed = redis(c, { namespaces: { session: "s", userSession: "u" } })();
+      const spelledOut = redis(await client(), {
         namespaces: { session: `${prefix}s`, userSession: `${prefix}u` },
       })();
       const a = session("same", "bob");
@@ -110,7 +87,7 @@ for (const [name, create] of versions) {
     });
 
     it("the default namespaces land under the keyPrefix too", async () => {
-      const adapter = redis(client(prefix))();
+      const adapter = redis(await client(prefix))();
       await adapter.setSession(session("x", "carol"));
       assert.deepEqual(await keysUnder(ctx.admin, ns.root), [
         `${prefix}session:x`,
@@ -121,7 +98,7 @@ for (const [name, create] of versions) {
     });
 
     it("changing the client's keyPrefix after creating the adapter is refused, not followed", async () => {
-      const c = client(prefix);
+      const c = await client(prefix);
       const adapter = redis(c, { namespaces: { session: "s", userSession: "u" } })();
       c.options.keyPrefix = `${ns.root}:elsewhere:`;
       await assert.rejects(adapter.getSession("x"), /keyPrefix changed/);

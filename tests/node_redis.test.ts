@@ -1,25 +1,17 @@
 /**
- * The contract suite over node-redis 4 and 5 (`createClient()` from npm `redis`).
+ * The contract suite and the connection checks over node-redis 4 and 5 (`createClient()` from
+ * npm `redis`), and what a closed client does. (node-redis 6: node_redis6.test.ts; other ways
+ * of setting node-redis up: node_redis_variants.test.ts.)
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createClient as createClient4 } from "redis4";
-import { createClient as createClient5 } from "redis5";
 import redis from "../mod.ts";
-import { contractSuite } from "./contract.ts";
+import { clientSuites } from "./client_suites.ts";
 import { useRedis } from "./harness.ts";
+import { setupsIn } from "./setups.ts";
 
-contractSuite("node-redis 4", async (server) => {
-  const client = createClient4({ url: server.url });
-  await client.connect();
-  return { client, close: async () => void await client.quit() };
-});
-
-contractSuite("node-redis 5", async (server) => {
-  const client = createClient5({ url: server.url });
-  await client.connect();
-  return { client, close: async () => void await client.close() };
-});
+clientSuites(setupsIn("node-redis"));
 
 describe("node-redis connection errors", () => {
   const ctx = useRedis();

@@ -9,31 +9,13 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "@upstash/redis";
 import redis from "../mod.ts";
-import { contractSuite } from "./contract.ts";
-import { clientChecks, JSON_LOOKALIKES } from "./client_checks.ts";
-import { freshNamespaces, keysUnder, type RedisServer, useRedis } from "./harness.ts";
+import { JSON_LOOKALIKES } from "./client_checks.ts";
+import { clientSuites } from "./client_suites.ts";
+import { freshNamespaces, keysUnder, useRedis } from "./harness.ts";
+import { setupsIn } from "./setups.ts";
 import { startUpstashGateway, type UpstashGateway } from "./upstash_gateway.ts";
 
-type UpstashOptions = { automaticDeserialization?: boolean; responseEncoding?: false };
-
-const setups: [string, UpstashOptions][] = [
-  ["@upstash/redis with its default options", {}],
-  ["@upstash/redis with automaticDeserialization: false", { automaticDeserialization: false }],
-  ["@upstash/redis with responseEncoding: false", { responseEncoding: false }],
-];
-
-function opener(options: UpstashOptions) {
-  return async (server: RedisServer) => {
-    const gateway = await startUpstashGateway(server.url);
-    const client = new Redis({ url: gateway.url, token: gateway.token, ...options });
-    return { client, close: () => gateway.close() };
-  };
-}
-
-for (const [name, options] of setups) {
-  contractSuite(name, opener(options));
-  clientChecks(name, opener(options));
-}
+clientSuites(setupsIn("Upstash"));
 
 describe("The Upstash test gateway (a fixture speaking Upstash's REST protocol)", () => {
   const ctx = useRedis();

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis5";
 
@@ -67,7 +67,28 @@ function toCommand(value: unknown): string[] {
   });
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/**
+ * What the gateway uses of a request. Spelled out rather than taken from node:http because Deno
+ * may load two @types/node versions (lucia-auth's tarball bundles its own), whose classes are
+ * not assignable to each other; every version's request has these members.
+ */
+interface Request {
+  url?: string;
+  method?: string;
+  headers: { authorization?: string; [name: string]: string | string[] | undefined };
+  setEncoding(encoding: "utf8"): unknown;
+  on(event: "data", listener: (chunk: string) => void): unknown;
+  on(event: "end", listener: () => void): unknown;
+  on(event: "error", listener: (error: Error) => void): unknown;
+}
+
+/** What the gateway uses of a response (see {@linkcode Request}). */
+interface Response {
+  writeHead(status: number, headers: Record<string, string | number>): unknown;
+  end(body: string): unknown;
+}
+
+function readBody(req: Request): Promise<string> {
   return new Promise((resolve, reject) => {
     let body = "";
     req.setEncoding("utf8");
@@ -77,7 +98,7 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: Response, status: number, body: unknown): void {
   const json = JSON.stringify(body);
   res.writeHead(status, {
     "Content-Type": "application/json",
@@ -105,7 +126,7 @@ export async function startUpstashGateway(
   const run = async (command: string[], base64: boolean): Promise<Result> =>
     encodeResult(await redis.callBuffer(command[0], ...command.slice(1)), base64, true);
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (req: Request, res: Response): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://gateway");
     const base64 = String(req.headers["upstash-encoding"] ?? "").toLowerCase() === "base64";
     const reply = (status: number, body: unknown) => {

@@ -1,5 +1,6 @@
 /**
- * The contract suite, run by Node against the built npm package (not against `mod.ts`).
+ * The contract suite, run by Node against the built npm package (not against `mod.ts`), over
+ * two setups of tests/setups.ts: node-redis 4 and ioredis 5.
  *
  * scripts/build_npm.ts bundles this file twice with esbuild into the throwaway consumer project
  * that installed the packed tarball: once as an ES module (the package is loaded through its
@@ -9,22 +10,13 @@
  *
  * @module
  */
-import { Redis } from "ioredis5";
-import { createClient } from "redis4";
 import { contractSuite } from "../../tests/contract.ts";
+import { setupNamed } from "../../tests/setups.ts";
 
 // build_npm.ts replaces the marker with "import" or "require" in each bundle.
 const marker = "__NPM_ENTRY__";
 const entry = marker.startsWith("__") ? "mod.ts" : marker;
 
-contractSuite(`node-redis 4 (npm package via ${entry})`, async (server) => {
-  const client = createClient({ url: server.url });
-  await client.connect();
-  return { client, close: async () => void await client.quit() };
-});
-
-contractSuite(`ioredis 5 (npm package via ${entry})`, async (server) => {
-  const client = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await client.connect();
-  return { client, close: async () => void await client.quit() };
-});
+for (const setup of [setupNamed("node-redis 4"), setupNamed("ioredis 5")]) {
+  contractSuite(`${setup.name} (npm package via ${entry})`, (server) => setup.open(server));
+}

@@ -1,0 +1,90 @@
+// @ts-check
+/**
+ * What consumer.mjs and consumer.cjs check once each has loaded the package its own way: a real
+ * round trip through it over node-redis and over ioredis, against the redis-server at
+ * REDIS_URL. Copied like consumer.ts.
+ *
+ * @module
+ */
+"use strict";
+const assert = require("node:assert/strict");
+
+/**
+ * What a program loaded, and how.
+ * @typedef {object} Loaded
+ * @property {"import" | "require"} how
+ * @property {string} resolved Where the package's entry point resolved to.
+ * @property {typeof import("../../mod.ts").default} redis The default export.
+ * @property {typeof import("../../mod.ts").redis} named The export named `redis`.
+ * @property {typeof import("../../mod.ts").InvalidSessionDataError} InvalidSessionDataError
+ * @property {typeof import("lucia-auth").LuciaError} LuciaError
+ * @property {typeof import("redis4").createClient} createClient
+ * @property {typeof import("ioredis5").Redis} Redis
+ */
+
+/**
+ * Sets, reads, lists and deletes a session through the package over one client.
+ * @param {Loaded} loaded
+ * @param {string} label
+ * @param {import("../../mod.ts").RedisClient} client
+ */
+async function exercise({ redis, LuciaError }, label, client) {
+  const ns = `consumer-${process.pid}-${label}`;
+  // No LuciaError passed: the package falls back to lucia-auth's own, which must be the very
+  // class the consumer sees (one lucia-auth instance for import and require alike).
+  const adapter = redis(client, { namespaces: { session: ns + ":s", userSession: ns + ":u" } })();
+  const now = Date.now();
+  const session = {
+    id: "s1",
+    user_id: "u1",
+    active_expires: now + 60e3,
+    idle_expires: now + 120e3,
+    extra: "x",
+  };
+  await adapter.setSession(session);
+  assert.deepEqual(await adapter.getSession("s1"), session);
+  await assert.rejects(adapter.setSession(session), (e) => {
+    assert.ok(e instanceof LuciaError, "a duplicate id rejects with lucia-auth's LuciaError");
+    assert.equal(e.message, "AUTH_DUPLICATE_SESSION_ID");
+    return true;
+  });
+  assert.deepEqual((await adapter.getSessionsByUserId("u1")).map((s) => s.id), ["s1"]);
+  await adapter.deleteSession("s1");
+  assert.equal(await adapter.getSession("s1"), null);
+  await adapter.deleteSessionsByUserId("u1");
+}
+
+/**
+ * Checks the package's exports, then round trips over node-redis and ioredis.
+ * @param {Loaded} loaded
+ */
+async function roundTrips(loaded) {
+  const { how, resolved, redis, named, InvalidSessionDataError, createClient, Redis } = loaded;
+  const url = process.env.REDIS_URL;
+  assert.ok(url, "REDIS_URL must be set");
+  assert.equal(named, redis, "the default export is redis()");
+  assert.equal(typeof InvalidSessionDataError, "function");
+  assert.throws(
+    () => redis(/** @type {never} */ ({})),
+    TypeError,
+    "an unsupported client is a TypeError",
+  );
+
+  const nodeRedis = createClient({ url });
+  await nodeRedis.connect();
+  try {
+    await exercise(loaded, "node-redis", nodeRedis);
+  } finally {
+    await nodeRedis.quit();
+  }
+  const ioredis = new Redis(url, { lazyConnect: true });
+  await ioredis.connect();
+  try {
+    await exercise(loaded, "ioredis", ioredis);
+  } finally {
+    await ioredis.quit();
+  }
+  console.log(`ok: ${how} loaded ${resolved}; node-redis and ioredis round trips passed`);
+}
+
+exports.roundTrips = roundTrips;

@@ -1,0 +1,124 @@
+/**
+ * The contract suite's "bad input and bad data" group.
+ *
+ * @module
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { InvalidSessionDataError, type SessionSchema } from "../../mod.ts";
+import { clientCommands, recordCommands } from "../harness.ts";
+import { type ContractContext, type Fixture, HOUR, session } from "./fixture.ts";
+
+/**
+ * Runs `run`, expecting it to reject with `errorType` and a message matching `expected` before
+ * any command reaches Redis.
+ */
+async function rejectsWithoutWriting(
+  ctx: ContractContext,
+  run: () => Promise<unknown>,
+  expected: RegExp,
+  errorType: new (...args: never[]) => Error = TypeError,
+) {
+  const seen = await recordCommands(ctx.server, async () => {
+    await assert.rejects(run, (error: unknown) => {
+      assert.ok(error instanceof errorType, `expected ${errorType.name}, got ${String(error)}`);
+      assert.match((error as Error).message, expected);
+      return true;
+    });
+  });
+  assert.deepEqual(clientCommands(seen), [], "no command may reach Redis");
+}
+
+/** Defines the group for one client; contractSuite() in tests/contract.ts calls it. */
+export function badInput(ctx: ContractContext, fixture: () => Fixture): void {
+  describe("bad input and bad data", () => {
+    it("setSession with a missing or empty id or user_id rejects with a TypeError before any Redis call", async () => {
+      const { adapter } = fixture();
+      const good = session("ok", "u");
+      const bad: [unknown, RegExp][] = [
+        [{ ...good, id: undefined }, /session's id: expected a string/],
+        [{ ...good, id: "" }, /session's id: it is empty/],
+        [{ ...good, user_id: "" }, /user_id .* it is empty/],
+        [{ ...good, user_id: 42 }, /user_id .* expected a string/],
+        [{ ...good, id: "\uD800" }, /lone UTF-16 surrogate/],
+        [null, /expected an object/],
+      ];
+      for (const [input, message] of bad) {
+        await rejectsWithoutWriting(
+          ctx,
+          () => adapter.setSession(input as SessionSchema),
+          message,
+        );
+      }
+    });
+
+    it("setSession with a non-finite expiry rejects with a TypeError before any Redis call", async () => {
+      const { adapter } = fixture();
+      const good = session("ok", "u");
+      for (const value of [NaN, Infinity, "1700000000000", undefined]) {
+        await rejectsWithoutWriting(
+          ctx,
+          () => adapter.setSession({ ...good, idle_expires: value } as unknown as SessionSchema),
+          /idle_expires must be a finite number or bigint/,
+        );
+      }
+      await rejectsWithoutWriting(
+        ctx,
+        () => adapter.setSession({ ...good, active_expires: -Infinity }),
+        /active_expires must be a finite number/,
+      );
+      await rejectsWithoutWriting(
+        ctx,
+        () => adapter.setSession({ ...good, idle_expires: 0 }),
+        /idle_expires must be positive/,
+        RangeError,
+      );
+      await rejectsWithoutWriting(
+        ctx,
+        () => adapter.setSession({ ...good, extra: 1n }),
+        /cannot be turned into JSON/,
+      );
+    });
+
+    it("a stored value that is not JSON raises InvalidSessionDataError naming the key", async () => {
+      const { adapter, sessionKey } = fixture();
+      await adapter.setSession(session("fine", "u"));
+      await ctx.admin.set(sessionKey("bad"), "{not json");
+      await assert.rejects(adapter.getSession("bad"), (error: unknown) => {
+        assert.ok(error instanceof InvalidSessionDataError);
+        assert.equal(error.key, sessionKey("bad"));
+        assert.match(error.message, new RegExp(`"${sessionKey("bad")}": it is not valid JSON`));
+        assert.ok(error.cause instanceof SyntaxError);
+        return true;
+      });
+      await ctx.admin.set(sessionKey("half"), '{"id":"half"}');
+      await assert.rejects(adapter.getSession("half"), /"user_id" is not a string/);
+    });
+
+    it("getSessionsByUserId raises InvalidSessionDataError naming the key of a corrupt session", async () => {
+      const { adapter, sessionKey } = fixture();
+      await adapter.setSession(session("fine", "u"));
+      await adapter.setSession(session("corrupt", "u", 2 * HOUR));
+      await ctx.admin.set(sessionKey("corrupt"), "[1,2", { KEEPTTL: true });
+      await assert.rejects(adapter.getSessionsByUserId("u"), (error: unknown) => {
+        assert.ok(error instanceof InvalidSessionDataError);
+        assert.equal(error.key, sessionKey("corrupt"));
+        return true;
+      });
+      // Signing out still works on corrupt data.
+      await adapter.deleteSession("corrupt");
+      assert.deepEqual((await adapter.getSessionsByUserId("u")).map((s) => s.id), ["fine"]);
+    });
+
+    it("Redis errors such as WRONGTYPE propagate unchanged, and setSession writes nothing then", async () => {
+      const { adapter, indexKey, sessionKey } = fixture();
+      await ctx.admin.hSet(indexKey("hashed"), "f", "v");
+      await assert.rejects(adapter.getSessionsByUserId("hashed"), /WRONGTYPE/);
+      await assert.rejects(adapter.setSession(session("s", "hashed")), /WRONGTYPE/);
+      assert.equal(await ctx.admin.exists(sessionKey("s")), 0);
+      await assert.rejects(adapter.deleteSessionsByUserId("hashed"), /WRONGTYPE/);
+      await ctx.admin.hSet(sessionKey("h"), "f", "v");
+      await assert.rejects(adapter.getSession("h"), /WRONGTYPE/);
+    });
+  });
+}
