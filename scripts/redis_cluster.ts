@@ -100,6 +100,16 @@ export interface RedisCluster {
    * replica of whoever took over its slots). Resolves once every node sees it as healthy.
    */
   restartNode(port: number, options?: { timeoutMs?: number }): Promise<ClusterNode>;
+  /**
+   * Moves the slot of `keyOrSlot` (with its keys) to the primary on port `toPort`, the way
+   * `redis-cli --cluster reshard` does (SETSLOT IMPORTING/MIGRATING, MIGRATE, SETSLOT NODE), and
+   * resolves once every live node agrees. Clients that cached the old owner get `MOVED` next.
+   * Owned clusters only.
+   */
+  migrateSlot(
+    keyOrSlot: string | number,
+    toPort: number,
+  ): Promise<{ from: ClusterNode; to: ClusterNode }>;
   /** Kills every node this process started and deletes the directory. No-op when not owned. */
   stop(): Promise<void>;
 }
@@ -643,6 +653,7 @@ async function externalCluster(list: string): Promise<RedisCluster> {
     killPrimaryOf: refuse("killPrimaryOf"),
     waitForFailover: refuse("waitForFailover"),
     restartNode: refuse("restartNode"),
+    migrateSlot: refuse("migrateSlot"),
     stop: () => Promise.resolve(),
   };
 }
@@ -822,6 +833,52 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       );
     };
 
+    const migrateSlot = async (keyOrSlot: string | number, toPort: number) => {
+      const slot = slotOf(keyOrSlot);
+      const nodes = await topology();
+      const from = owner(nodes, slot);
+      const to = nodes.find((n) => n.port === toPort && n.role === "primary" && !n.failed);
+      if (!from) throw new Error(`No live primary serves slot ${slot}`);
+      if (!to) throw new Error(`${HOST}:${toPort} is not a live primary`);
+      if (from.id === to.id) return { from, to };
+      const run = async (node: ClusterNode, args: string[]) => {
+        const reply = await nodeCommand(node.host, node.port, args, 10_000);
+        if (reply instanceof ReplyError) throw new Error(`${args.join(" ")}: ${reply.message}`);
+        return reply;
+      };
+      const s = String(slot);
+      await run(to, ["CLUSTER", "SETSLOT", s, "IMPORTING", from.id]);
+      await run(from, ["CLUSTER", "SETSLOT", s, "MIGRATING", to.id]);
+      for (;;) {
+        const keys = await run(from, ["CLUSTER", "GETKEYSINSLOT", s, "100"]) as string[];
+        if (keys.length === 0) break;
+        await run(from, ["MIGRATE", to.host, String(to.port), "", "0", "5000", "KEYS", ...keys]);
+      }
+      // The new owner first, then the old one, then everyone else (as redis-cli does).
+      const primaries = nodes.filter((n) => n.role === "primary" && !n.failed);
+      for (
+        const node of [
+          to,
+          from,
+          ...primaries.filter((n) => n.id !== to.id && n.id !== from.id),
+        ]
+      ) {
+        await run(node, ["CLUSTER", "SETSLOT", s, "NODE", to.id]);
+      }
+      await pollUntil(`Slot ${slot} moving`, 10_000, async () => {
+        for (const node of liveNodes()) {
+          const seen = owner(
+            parseClusterNodes(await text(HOST, node.port, ["CLUSTER", "NODES"])),
+            slot,
+          );
+          if (seen?.id !== to.id) return new Waiting(`${node.port} does not see the move yet`);
+        }
+        return true;
+      });
+      const after = await topology();
+      return { from, to: after.find((n) => n.id === to.id) ?? to };
+    };
+
     return {
       owned: true,
       version,
@@ -832,6 +889,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       killPrimaryOf,
       waitForFailover,
       restartNode,
+      migrateSlot,
       stop,
     };
   } catch (error) {

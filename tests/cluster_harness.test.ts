@@ -190,6 +190,28 @@ describe("Redis Cluster harness", () => {
     },
   );
 
+  it(
+    "migrateSlot moves a slot with its keys; the old owner answers MOVED",
+    OWNED_ONLY,
+    async () => {
+      const c = await cluster();
+      const key = `${prefix}:moving`;
+      const from = await c.primaryOf(key);
+      assert.equal(await nodeCommand(from.host, from.port, ["SET", key, "moved"]), "OK");
+      const target = (await c.primaries()).find((node) => node.id !== from.id);
+      assert.ok(target);
+      const moved = await c.migrateSlot(key, target.port);
+      assert.equal(moved.from.id, from.id);
+      assert.equal(moved.to.id, target.id);
+      assert.equal((await c.primaryOf(key)).id, target.id);
+      assert.equal(await nodeCommand(target.host, target.port, ["GET", key]), "moved");
+      const reply = await nodeCommand(from.host, from.port, ["GET", key]);
+      assert.ok(reply instanceof ReplyError);
+      assert.equal(reply.message, `MOVED ${keySlot(key)} ${target.host}:${target.port}`);
+      for (const node of c.nodes) assert.match(await info(node.port), /^cluster_state:ok\r?$/m);
+    },
+  );
+
   it("killing a primary promotes its replica, which keeps the data", OWNED_ONLY, async () => {
     const c = await cluster();
     const key = `${prefix}:failover`;
