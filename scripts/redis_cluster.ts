@@ -897,3 +897,35 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     throw error;
   }
 }
+
+/**
+ * Run as a program (`deno run -A scripts/redis_cluster.ts` or `bun scripts/redis_cluster.ts`):
+ * starts a private cluster, prints one JSON line on stdout (`REDIS_CLUSTER_URLS`, `dir`,
+ * `ports`, `pids`) so other processes can use it, and stops it on SIGINT or SIGTERM. If this
+ * process dies any other way, the watchdog still removes the nodes and the directory.
+ */
+async function main(): Promise<void> {
+  const cluster = await startRedisCluster({ env: "" });
+  const pids: number[] = [];
+  for (const node of cluster.nodes) {
+    const info = await text(node.host, node.port, ["INFO", "server"]);
+    pids.push(Number(infoField(info, "process_id")));
+  }
+  console.log(JSON.stringify({
+    REDIS_CLUSTER_URLS: cluster.nodes.map((node) => `${node.host}:${node.port}`).join(","),
+    dir: cluster.dir,
+    ports: cluster.nodes.map((node) => node.port),
+    pids,
+  }));
+  console.error("Redis Cluster ready; Ctrl-C stops it.");
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  const shutdown = async () => {
+    clearInterval(keepAlive);
+    await cluster.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
+
+if ((import.meta as ImportMeta & { main?: boolean }).main) await main();

@@ -1,7 +1,8 @@
 /**
  * The Redis Cluster harness itself (scripts/redis_cluster.ts): a real 3-primary, 3-replica
  * cluster comes up on loopback, routes keys by slot, fails over when a primary is SIGKILLed, and
- * leaves nothing behind when stopped. The slot helper is checked against `CLUSTER KEYSLOT`.
+ * leaves nothing behind when stopped, or when its process is SIGKILLed without stopping it. The
+ * slot helper is checked against `CLUSTER KEYSLOT`.
  *
  * With REDIS_CLUSTER_URLS set, only the read-only checks run against that cluster; the tests
  * that kill or stop nodes are skipped.
@@ -11,7 +12,9 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import {
   crc16,
   keySlot,
@@ -284,4 +287,44 @@ describe("Redis Cluster harness", () => {
     for (const node of c.nodes) await assert.rejects(nodeCommand(node.host, node.port, ["PING"]));
     await c.stop(); // a second stop() is harmless
   });
+
+  it(
+    "a process that dies without stop() leaves nothing behind (the watchdog)",
+    OWNED_ONLY,
+    async () => {
+      // The harness run as a program in a child process of this runtime, then SIGKILLed.
+      const script = fileURLToPath(new URL("../scripts/redis_cluster.ts", import.meta.url));
+      const args = "Deno" in globalThis ? ["run", "-A", script] : [script];
+      const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "ignore"] });
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (chunk) => {
+          out += chunk;
+          if (out.includes("\n")) resolve(out.slice(0, out.indexOf("\n")));
+        });
+        child.once("exit", (code) => reject(new Error(`the cluster program exited (${code})`)));
+      });
+      const started = JSON.parse(line) as { dir: string; pids: number[]; ports: number[] };
+      assert.equal(started.pids.length, 6);
+      assert.ok(existsSync(started.dir));
+      child.kill("SIGKILL");
+      await exited;
+      const alive = (pid: number) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const deadline = performance.now() + 10_000;
+      while (performance.now() < deadline) {
+        if (!started.pids.some(alive) && !existsSync(started.dir)) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.deepEqual(started.pids.filter(alive), [], "nodes still running");
+      assert.equal(existsSync(started.dir), false, "directory still there");
+    },
+  );
 });
