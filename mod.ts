@@ -1,14 +1,15 @@
 /**
  * A Redis session adapter for Lucia v1 (`lucia-auth` 1.x): sessions live exactly until their
- * idle expiry, each user's index of sessions cleans itself, and every operation is one atomic
- * command to Redis.
+ * idle expiry, each user's index of sessions cleans itself, signing a user out removes every
+ * one of the user's sessions, and every operation is one atomic command to Redis.
  *
  * Keys: `session:<sessionId>` holds the session as JSON and expires at its `idle_expires`;
  * `userSession:<userId>` is a sorted set of the user's session ids scored by `idle_expires`,
- * expiring with the last of them. The namespaces are options.
+ * expiring with the longest-lived of them. The namespaces are options.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import lucia from "lucia-auth";
  * import redis from "@lucia-auth/adapter-session-redis";
  * import { createClient } from "redis";
@@ -18,7 +19,9 @@
  *
  * const session = redis(redisClient);
  * // export const auth = lucia({ adapter: { user: userAdapter, session }, env: "PROD" });
- * console.assert(typeof session().setSession === "function");
+ *
+ * // Ids are checked before anything is sent to Redis:
+ * await assert.rejects(session().getSession(42 as unknown as string), TypeError);
  * ```
  *
  * @module
@@ -34,6 +37,6 @@ export type { NodeRedisClient } from "./src/node_redis.ts";
 export type { IoRedisClient } from "./src/ioredis.ts";
 export type { BunRedisClient } from "./src/bun_redis.ts";
 export type { UpstashRedisClient } from "./src/upstash.ts";
-export { InvalidSessionDataError } from "./src/errors.ts";
+export { DeadlineError, InvalidSessionDataError, RedisOperationError } from "./src/errors.ts";
 export type { RedisSessionAdapterOptions } from "./src/options.ts";
 export type { SessionSchema, StoredSession } from "./src/session.ts";

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { CLIENTS } from "../src/client.ts";
+
 interface JsDoc {
   doc?: string;
   tags?: { kind: string }[];
@@ -53,4 +55,22 @@ if (missing.length > 0) {
   console.error(`Exports of mod.ts without an @example: ${missing.join(", ")}`);
   Deno.exit(1);
 }
-console.log(`@example on the module doc and on all ${mod.symbols.length} exports of mod.ts`);
+
+// The README's table of clients names every row of the table of clients in src/client.ts.
+const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+const clientTable = readme.slice(readme.indexOf("## Redis clients"));
+const unlisted = CLIENTS.filter(({ name }) =>
+  !clientTable.split("\n").some((line) => line.startsWith(`| ${name}`))
+);
+if (unlisted.length > 0) {
+  console.error(
+    `Clients of src/client.ts without a row in the README's table of clients: ${
+      unlisted.map(({ name }) => name).join(", ")
+    }`,
+  );
+  Deno.exit(1);
+}
+console.log(
+  `@example on the module doc and on all ${mod.symbols.length} exports of mod.ts; ` +
+    `all ${CLIENTS.length} clients of src/client.ts in the README's table of clients`,
+);

@@ -7,7 +7,10 @@
  * @module
  */
 import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** A redis-server this process started, or one it was pointed at with `REDIS_URL`. */
 export interface RedisServer {
@@ -29,7 +32,8 @@ const HOW_TO_GET_ONE = "Install redis-server (Debian/Ubuntu: `apt-get install re
   "macOS: `brew install redis`) so it is on PATH, or set REDIS_URL to a Redis >= 6.2 that " +
   "may be written to.";
 
-function freePort(): Promise<number> {
+/** A free TCP port on the loopback interface. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -73,7 +77,12 @@ function versionFrom(info: string): string {
   return /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? "unknown";
 }
 
-async function waitUntilUp(host: string, port: number, deadline: number): Promise<string> {
+/** Waits until a redis-server answers on host:port (or `deadline` passes); returns its version. */
+export async function waitUntilUp(
+  host: string,
+  port: number,
+  deadline: number,
+): Promise<string> {
   let lastError: unknown;
   while (Date.now() < deadline) {
     try {
@@ -111,7 +120,11 @@ export async function startRedisServer(
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
+    // Its own working directory: a replica writes the data it syncs to disk there.
+    const dir = mkdtempSync(join(tmpdir(), "redis-server-"));
     const child = spawn("redis-server", [
+      "--dir",
+      dir,
       "--port",
       String(port),
       "--bind",
@@ -125,7 +138,10 @@ export async function startRedisServer(
       ...(options.extraArgs ?? []),
     ], { stdio: "ignore" });
     let exited = false;
-    child.on("exit", () => exited = true);
+    child.on("exit", () => {
+      exited = true;
+      rmSync(dir, { recursive: true, force: true });
+    });
     try {
       const version = await waitUntilUp(host, port, Date.now() + 5000);
       child.unref();

@@ -4,6 +4,9 @@
  * @module
  */
 
+/** The latest time a `Date` (and so Lucia) can hold, in ms: the latest expiry Redis is given. @internal */
+export const MAX_TIME = 8_640_000_000_000_000;
+
 /** How every error thrown by `redis()` for bad arguments begins. @internal */
 export const CANNOT_CREATE = "Cannot create the Redis session adapter";
 

@@ -9,7 +9,7 @@
  * @module
  */
 import { isObject } from "./_util.ts";
-import type { ClientKind, Connection } from "./connection.ts";
+import type { Connection } from "./connection.ts";
 import { normalizeReply } from "./reply.ts";
 
 /**
@@ -46,10 +46,5 @@ function bunRedisConnection(client: BunRedisClient): Connection {
   };
 }
 
-/** Bun's built-in client, in the table of supported clients. @internal */
-export const bunRedis: ClientKind = {
-  name: "Bun's built-in `RedisClient`",
-  howToMake: "Bun's built-in `RedisClient` (`new RedisClient()`, Bun >= 1.2.9)",
-  detect: isBunRedisClient,
-  connect: (client) => bunRedisConnection(client as BunRedisClient),
-};
+/** How to recognise the client, and talk to it: its row in `CLIENTS` (src/client.ts). @internal */
+export const bunRedis = { detect: isBunRedisClient, connect: bunRedisConnection };

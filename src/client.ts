@@ -34,17 +34,26 @@ import { upstash, type UpstashRedisClient } from "./upstash.ts";
  *
  * const client: RedisClient = createClient(); // or ioredis, Bun's RedisClient, Upstash
  * assert.equal(typeof redis(client), "function");
+ * // Anything else is refused up front, with the list of supported clients:
+ * assert.throws(() => redis("redis://localhost:6379" as never), /not a supported Redis client/);
  * ```
  */
 export type RedisClient = NodeRedisClient | IoRedisClient | BunRedisClient | UpstashRedisClient;
 
 /**
- * The supported clients. Their shapes do not overlap, so the order only sets how errors and the
- * README list them.
+ * The supported clients, one row each. Their shapes do not overlap, so the order only sets how the
+ * error below lists them. The README's table of clients names every row (`scripts/check_docs.ts`
+ * checks it), and the npm package's optional peer dependencies are the rows' `npm`.
  *
  * @internal
  */
-export const CLIENTS: readonly ClientKind[] = [nodeRedis, ioredis, bunRedis, upstash];
+// deno-fmt-ignore
+export const CLIENTS: readonly ClientKind[] = [
+  { name: "node-redis", npm: "redis@^4.0.0 || ^5.0.0 || ^6.0.0", howToMake: "a node-redis client (`createClient()` from npm `redis` 4, 5 or 6)", ...nodeRedis },
+  { name: "ioredis", npm: "ioredis@^5.0.0 || ^6.0.0", howToMake: "an ioredis client (`new Redis()` from npm `ioredis` 5 or 6)", ...ioredis },
+  { name: "Bun's built-in `RedisClient`", howToMake: "Bun's built-in `RedisClient` (`new RedisClient()`, Bun >= 1.2.9)", ...bunRedis },
+  { name: "Upstash", npm: "@upstash/redis@^1.20.0", howToMake: "an Upstash client (`new Redis()` from npm `@upstash/redis`)", ...upstash },
+];
 
 const SUPPORTED = CLIENTS.map((kind) => kind.howToMake);
 const LISTED = `${SUPPORTED.slice(0, -1).join(", ")} or ${SUPPORTED.at(-1)}`;
@@ -74,5 +83,5 @@ export function toConnection(client: unknown): Connection {
         `Pass ${LISTED}.`,
     );
   }
-  return kind.connect(client);
+  return kind.connect(client as never);
 }

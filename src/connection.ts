@@ -15,7 +15,8 @@ export type Reply = null | string | number | Reply[];
 
 /**
  * What the session logic needs from a Redis client: send one raw command, get its reply. Redis
- * error replies reject the promise with the client's own error, unchanged.
+ * error replies reject the promise with the client's own error, less any copy of the command's
+ * arguments the client attached to it (they carry session ids).
  *
  * @internal
  */
@@ -44,10 +45,10 @@ export interface ClientKind {
   readonly name: string;
   /** How to make one, for the error that lists the supported clients. */
   readonly howToMake: string;
-  /** The npm package users install for it, if any, with the versions supported. */
-  readonly npm?: { readonly name: string; readonly versions: string };
+  /** The npm package users install for it, with the versions supported: `"redis@^4.0.0"`. */
+  readonly npm?: string;
   /** True when `client` is one of these. Never connects or sends anything. */
   detect(client: unknown): boolean;
-  /** A connection over the client. Sends nothing. */
-  connect(client: unknown): Connection;
+  /** A connection over a client that `detect` accepted. Sends nothing. */
+  connect(client: never): Connection;
 }

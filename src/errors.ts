@@ -1,38 +1,140 @@
 /**
- * The adapter's own error.
+ * The adapter's errors. A Lucia session id is a bearer token and error messages end up in logs,
+ * so wherever an error names a session key it shows only the first few characters of the id
+ * ({@linkcode shortId}).
  *
  * @module
  */
 
 /**
+ * The first characters of a session id, enough to tell ids apart in a log and far too few to
+ * use one: at most 6, and at most a third of the id, then `…`. A 40-character Lucia id shows 6
+ * of its characters.
+ *
+ * @internal
+ */
+export function shortId(id: string): string {
+  return `${Array.from(id).slice(0, Math.min(6, Math.floor(id.length / 3))).join("")}…`;
+}
+
+/**
  * Thrown when a value stored under a session key is not a session this adapter can read: not
  * JSON, or JSON without a string `id` and `user_id` and numeric `active_expires` and
- * `idle_expires`. The message names the key; `cause` holds the parse error, if any.
+ * `idle_expires`. The message and `key` name the key, with only the start of the session id;
+ * `cause` holds the parse error, if any.
  *
  * @example Telling corrupt data apart from Redis errors
  * ```ts
+ * import assert from "node:assert/strict";
  * import { InvalidSessionDataError } from "@lucia-auth/adapter-session-redis";
  *
- * const error = new InvalidSessionDataError("session:abc", "it is not valid JSON");
- * console.assert(error.name === "InvalidSessionDataError");
- * console.assert(error.key === "session:abc");
+ * const error = new InvalidSessionDataError("session:3f9a1c…", "it is not valid JSON");
+ * assert.equal(error.name, "InvalidSessionDataError");
+ * assert.equal(error.key, "session:3f9a1c…");
+ * assert.match(error.message, /"session:3f9a1c…": it is not valid JSON/);
  * ```
  */
 export class InvalidSessionDataError extends Error {
-  /** The Redis key whose value could not be read as a session. */
+  /** The Redis key whose value could not be read as a session, its id shortened. */
   readonly key: string;
 
   /**
    * Creates the error. The adapter throws it; applications only need it to tell corrupt data
    * apart from other errors.
    *
-   * @param key The Redis key whose value could not be read.
-   * @param reason Why, completing "... is not a session: ".
+   * @param key The Redis key whose value could not be read, its session id shortened.
+   * @param reason Why, completing "Cannot read the session stored at Redis key …: ".
    * @param options `cause`: the underlying error, if any.
    */
   constructor(key: string, reason: string, options?: { cause?: unknown }) {
     super(`Cannot read the session stored at Redis key "${key}": ${reason}`, options);
     this.name = "InvalidSessionDataError";
     this.key = key;
+  }
+}
+
+/**
+ * Thrown when Redis or the client fails an operation: a connection error, a timeout of the
+ * client's own, `WRONGTYPE` because a key holds something the adapter did not write, `NOPERM`
+ * from an ACL, `READONLY` from a replica, `OOM`. The message names the operation and the key
+ * (a session key with only the start of its id); `cause` is the client's error, unchanged.
+ *
+ * @example Handling Redis being down
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RedisOperationError } from "@lucia-auth/adapter-session-redis";
+ *
+ * const cause = new Error("WRONGTYPE Operation against a key holding the wrong kind of value");
+ * const error = new RedisOperationError("getSession", "session:3f9a1c…", cause);
+ * assert.equal(error.operation, "getSession");
+ * assert.equal(error.cause, cause);
+ * assert.match(error.message, /^getSession failed on Redis key "session:3f9a1c…": WRONGTYPE/);
+ * ```
+ */
+export class RedisOperationError extends Error {
+  /** The adapter operation that failed, such as `"setSession"`. */
+  readonly operation: string;
+  /** The key the failure is about, a session key with only the start of its id. */
+  readonly key: string;
+
+  /**
+   * Creates the error; the adapter throws it.
+   *
+   * @param operation The adapter operation that failed.
+   * @param key The key the failure is about (session ids already shortened).
+   * @param cause The client's error.
+   * @param message The message; by default "`operation` failed on Redis key `key`: …" with the
+   * cause's message.
+   */
+  constructor(operation: string, key: string, cause: unknown, message?: string) {
+    super(
+      message ??
+        `${operation} failed on Redis key "${key}": ${
+          cause instanceof Error ? cause.message : String(cause)
+        }`,
+      { cause },
+    );
+    this.name = "RedisOperationError";
+    this.operation = operation;
+    this.key = key;
+  }
+}
+
+/**
+ * Thrown when an operation has not settled within the adapter's `deadline` option. The command
+ * may still reach Redis later: a write that timed out may or may not have been applied (every
+ * write is atomic, and a retry of `setSession` with the same session succeeds either way).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DeadlineError, RedisOperationError } from "@lucia-auth/adapter-session-redis";
+ *
+ * const error = new DeadlineError("getSession", "session:3f9a1c…", 250);
+ * assert.ok(error instanceof RedisOperationError);
+ * assert.equal(error.deadline, 250);
+ * assert.match(error.message, /getSession did not settle within its deadline of 250 ms/);
+ * ```
+ */
+export class DeadlineError extends RedisOperationError {
+  /** The deadline that passed, in milliseconds. */
+  readonly deadline: number;
+
+  /**
+   * Creates the error; the adapter throws it.
+   *
+   * @param operation The adapter operation that did not settle.
+   * @param key The key it was about (session ids already shortened).
+   * @param deadline The deadline, in milliseconds.
+   */
+  constructor(operation: string, key: string, deadline: number) {
+    super(
+      operation,
+      key,
+      undefined,
+      `${operation} did not settle within its deadline of ${deadline} ms (Redis key "${key}")`,
+    );
+    this.name = "DeadlineError";
+    this.deadline = deadline;
   }
 }

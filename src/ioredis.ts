@@ -10,7 +10,7 @@
  * @module
  */
 import { CANNOT_CREATE, isObject } from "./_util.ts";
-import type { ClientKind, Connection } from "./connection.ts";
+import type { Connection } from "./connection.ts";
 import { normalizeReply } from "./reply.ts";
 
 /**
@@ -18,12 +18,14 @@ import { normalizeReply } from "./reply.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import redis, { type IoRedisClient } from "@lucia-auth/adapter-session-redis";
  * import { Redis } from "ioredis";
  *
  * const client = new Redis({ lazyConnect: true }); // connects on first use without lazyConnect
  * const ioredisClient: IoRedisClient = client;
- * console.assert(typeof redis(ioredisClient) === "function");
+ * redis(ioredisClient);
+ * assert.equal(client.status, "wait"); // Creating the adapter sends nothing.
  * client.disconnect();
  * ```
  */
@@ -51,6 +53,10 @@ function isIoRedisClient(client: unknown): client is IoRedisClient {
 function keyPositions(command: string[]): number[] {
   const name = command[0]?.toUpperCase();
   if (name === "GET") return [1];
+  if (name === "SORT_RO") {
+    // The key, and each GET pattern but `#` (ioredis puts the prefix before those too).
+    return [1, ...command.flatMap((arg, i) => command[i - 1] === "GET" && arg !== "#" ? [i] : [])];
+  }
   if (name === "EVAL" || name === "EVALSHA") {
     const count = Number(command[2]);
     return Array.from({ length: count }, (_, i) => 3 + i);
@@ -79,6 +85,21 @@ function withoutKeyPrefix(command: string[], prefix: string): string[] {
   return out;
 }
 
+/**
+ * ioredis attaches the command to its errors (`error.command = { name, args }`), and the
+ * adapter's arguments carry session ids and sessions, which would end up wherever the error is
+ * logged. They are replaced by how many there were.
+ */
+function withoutArguments(error: unknown): unknown {
+  if (isObject(error) && isObject(error.command) && Array.isArray(error.command.args)) {
+    error.command = {
+      name: error.command.name,
+      args: [`(${error.command.args.length} arguments, left out: they hold session ids)`],
+    };
+  }
+  return error;
+}
+
 /** A connection over a single-server ioredis client. */
 function ioRedisConnection(client: IoRedisClient): Connection {
   const keyPrefix = client.options.keyPrefix ?? "";
@@ -97,16 +118,14 @@ function ioRedisConnection(client: IoRedisClient): Connection {
         );
       }
       const [name, ...args] = keyPrefix === "" ? command : withoutKeyPrefix(command, keyPrefix);
-      return normalizeReply(await client.call(name, ...args));
+      try {
+        return normalizeReply(await client.call(name, ...args));
+      } catch (error) {
+        throw withoutArguments(error);
+      }
     },
   };
 }
 
-/** ioredis, in the table of supported clients. @internal */
-export const ioredis: ClientKind = {
-  name: "ioredis",
-  howToMake: "an ioredis client (`new Redis()` from npm `ioredis` 5 or 6)",
-  npm: { name: "ioredis", versions: "^5.0.0 || ^6.0.0" },
-  detect: isIoRedisClient,
-  connect: (client) => ioRedisConnection(client as IoRedisClient),
-};
+/** How to recognise the client, and talk to it: its row in `CLIENTS` (src/client.ts). @internal */
+export const ioredis = { detect: isIoRedisClient, connect: ioRedisConnection };

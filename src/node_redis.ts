@@ -10,7 +10,7 @@
  * @module
  */
 import { isObject } from "./_util.ts";
-import type { ClientKind, Connection } from "./connection.ts";
+import type { Connection } from "./connection.ts";
 import { normalizeReply } from "./reply.ts";
 
 /**
@@ -18,12 +18,15 @@ import { normalizeReply } from "./reply.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import redis, { type NodeRedisClient } from "@lucia-auth/adapter-session-redis";
  * import { createClient } from "redis";
  *
- * const client: NodeRedisClient = createClient({ url: "redis://127.0.0.1:6379" });
+ * const client = createClient({ url: "redis://127.0.0.1:6379" });
+ * const nodeRedisClient: NodeRedisClient = client;
+ * redis(nodeRedisClient);
+ * assert.equal(client.isOpen, false); // Creating the adapter does not connect: you do.
  * // await client.connect();
- * console.assert(typeof redis(client) === "function");
  * ```
  */
 export interface NodeRedisClient {
@@ -68,11 +71,5 @@ function nodeRedisConnection(client: NodeRedisClient): Connection {
   };
 }
 
-/** node-redis, in the table of supported clients. @internal */
-export const nodeRedis: ClientKind = {
-  name: "node-redis",
-  howToMake: "a node-redis client (`createClient()` from npm `redis` 4, 5 or 6)",
-  npm: { name: "redis", versions: "^4.0.0 || ^5.0.0 || ^6.0.0" },
-  detect: isNodeRedisClient,
-  connect: (client) => nodeRedisConnection(client as NodeRedisClient),
-};
+/** How to recognise the client, and talk to it: its row in `CLIENTS` (src/client.ts). @internal */
+export const nodeRedis = { detect: isNodeRedisClient, connect: nodeRedisConnection };

@@ -4,21 +4,28 @@
  * @module
  */
 import { CANNOT_CREATE } from "./_util.ts";
+import { shortId } from "./errors.ts";
+import { isWellFormed } from "./session.ts";
 
 /**
- * Options for {@linkcode redis}.
+ * Options for {@linkcode redis}. Every option is checked when `redis()` is called: a wrong one
+ * throws a TypeError or RangeError that names it, before anything is sent to Redis.
  *
- * @example Keys under an application prefix
+ * @example Keys under an application prefix, a deadline, and a cap on sessions per user
  * ```ts
+ * import assert from "node:assert/strict";
  * import redis, { type RedisSessionAdapterOptions } from "@lucia-auth/adapter-session-redis";
  * import { createClient } from "redis";
  *
  * // Keys become `app:session:<sessionId>` and `app:userSession:<userId>`.
  * const options: RedisSessionAdapterOptions = {
  *   namespaces: { session: "app:session", userSession: "app:userSession" },
+ *   deadline: 2000,
+ *   maxSessionsPerUser: 100,
  * };
  * const session = redis(createClient(), options);
- * console.assert(typeof session === "function");
+ * assert.equal(typeof session, "function");
+ * assert.throws(() => redis(createClient(), { deadline: -1 }), RangeError);
  * ```
  */
 export interface RedisSessionAdapterOptions {
@@ -37,6 +44,32 @@ export interface RedisSessionAdapterOptions {
      */
     userSession?: string;
   };
+  /**
+   * Milliseconds an operation may take before it rejects with a `DeadlineError` naming the
+   * operation. The command is not withdrawn: it may still reach Redis later. Without a
+   * deadline, a call lasts as long as the client lets it (see the README's "Redis clients" for
+   * the settings that make each client fail fast when Redis is down).
+   *
+   * @default {undefined} (no deadline)
+   */
+  deadline?: number;
+  /**
+   * The most live sessions a user may have: `setSession` signs the user's oldest sessions out
+   * (those that expire first) when a new one would exceed it. Bounds the work one user can make
+   * Redis do, since listing or signing out a user runs as one script.
+   *
+   * @default {undefined} (no cap)
+   */
+  maxSessionsPerUser?: number;
+  /**
+   * Whether to read the server's `maxmemory-policy` (with one `INFO`, once per client, beside
+   * the first operation) and warn with `console.warn` when it can evict keys, which would let a
+   * session outlive "sign out everywhere". A server or ACL that refuses `INFO` is not warned
+   * about.
+   *
+   * @default {true}
+   */
+  evictionWarning?: boolean;
 }
 
 /** The key names the adapter uses, built from the namespaces. @internal */
@@ -49,6 +82,16 @@ export interface Keys {
   session(sessionId: string): string;
   /** The key holding a user's index of session ids. */
   userSession(userId: string): string;
+  /** A session key fit for an error message: the id shortened. */
+  sessionForLog(sessionId: string): string;
+}
+
+/** The options, checked, with their defaults applied. @internal */
+export interface Settings {
+  readonly keys: Keys;
+  readonly deadline: number | undefined;
+  readonly maxSessionsPerUser: number;
+  readonly evictionWarning: boolean;
 }
 
 function assertOnlyKeys(value: object, known: readonly string[], where: string): void {
@@ -75,45 +118,98 @@ function namespace(value: unknown, name: string, fallback: string): string {
   if (value === undefined) return fallback;
   if (typeof value !== "string" || value === "") {
     throw new TypeError(
-      `${CANNOT_CREATE}: option "namespaces.${name}" must be a non-empty string, got ${
+      `${CANNOT_CREATE}: option "${name}" must be a non-empty string, got ${
         typeof value === "string" ? "an empty string" : typeof value
       }`,
+    );
+  }
+  if (!isWellFormed(value)) {
+    throw new TypeError(
+      `${CANNOT_CREATE}: option "${name}" contains a lone UTF-16 surrogate, which Redis would ` +
+        "receive as U+FFFD (so two different namespaces could name the same keys)",
+    );
+  }
+  return value;
+}
+
+function positive(value: unknown, name: string, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new TypeError(`${CANNOT_CREATE}: option "${name}" must be a number, got ${typeof value}`);
+  }
+  if (!(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    throw new RangeError(
+      `${CANNOT_CREATE}: option "${name}" must be a positive ${
+        integer ? "integer" : "finite number"
+      }, got ${value}`,
     );
   }
   return value;
 }
 
 /**
- * Validates the options (TypeError naming what is wrong) and returns the key names they give.
- *
- * Two namespaces collide when one key could belong to both: `a:` being a prefix of `b:` (as
- * with `s` and `s:u`, where `s:u:1` would be session `u:1` and user `1`'s index).
+ * Checks two namespaces and returns the key names they give. They collide when one key could
+ * belong to both: `a:` being a prefix of `b:` (as with `s` and `s:u`, where `s:u:1` would be
+ * session `u:1` and user `1`'s index).
  *
  * @internal
  */
-export function resolveKeys(options: RedisSessionAdapterOptions | undefined): Keys {
+export function keysFor(
+  session: { value: unknown; name: string; fallback: string },
+  userSession: { value: unknown; name: string; fallback: string },
+): Keys {
+  const sessionPrefix = namespace(session.value, session.name, session.fallback) + ":";
+  const userSessionPrefix = namespace(userSession.value, userSession.name, userSession.fallback) +
+    ":";
+  if (sessionPrefix.startsWith(userSessionPrefix) || userSessionPrefix.startsWith(sessionPrefix)) {
+    throw new TypeError(
+      `${CANNOT_CREATE}: namespaces "${sessionPrefix.slice(0, -1)}" (${session.name}) and "${
+        userSessionPrefix.slice(0, -1)
+      }" (${userSession.name}) collide: a key could belong to both. Use namespaces where neither ` +
+        `followed by ":" starts the other.`,
+    );
+  }
+  return keyNames(sessionPrefix, userSessionPrefix);
+}
+
+/**
+ * Validates the options (a TypeError or RangeError naming what is wrong) and applies their
+ * defaults.
+ *
+ * @internal
+ */
+export function resolveOptions(options: RedisSessionAdapterOptions | undefined): Settings {
+  const given: Record<string, unknown> = {};
   let namespaces: Record<string, unknown> = {};
   if (options !== undefined) {
     assertPlainObject(options, "options");
-    assertOnlyKeys(options, ["namespaces"], "");
+    assertOnlyKeys(
+      options,
+      ["namespaces", "deadline", "maxSessionsPerUser", "evictionWarning"],
+      "",
+    );
+    Object.assign(given, options);
     if (options.namespaces !== undefined) {
       assertPlainObject(options.namespaces, 'option "namespaces"');
       assertOnlyKeys(options.namespaces, ["session", "userSession"], "namespaces.");
       namespaces = options.namespaces;
     }
   }
-  const sessionPrefix = namespace(namespaces.session, "session", "session") + ":";
-  const userSessionPrefix = namespace(namespaces.userSession, "userSession", "userSession") +
-    ":";
-  if (sessionPrefix.startsWith(userSessionPrefix) || userSessionPrefix.startsWith(sessionPrefix)) {
+  if (given.evictionWarning !== undefined && typeof given.evictionWarning !== "boolean") {
     throw new TypeError(
-      `${CANNOT_CREATE}: namespaces "${sessionPrefix.slice(0, -1)}" (session) and "${
-        userSessionPrefix.slice(0, -1)
-      }" (userSession) collide: a key could belong to both. Use namespaces where neither ` +
-        `followed by ":" starts the other.`,
+      `${CANNOT_CREATE}: option "evictionWarning" must be a boolean, got ${typeof given
+        .evictionWarning}`,
     );
   }
-  return keyNames(sessionPrefix, userSessionPrefix);
+  return {
+    keys: keysFor(
+      { value: namespaces.session, name: "namespaces.session", fallback: "session" },
+      { value: namespaces.userSession, name: "namespaces.userSession", fallback: "userSession" },
+    ),
+    deadline: positive(given.deadline, "deadline", false),
+    maxSessionsPerUser: positive(given.maxSessionsPerUser, "maxSessionsPerUser", true) ?? 0,
+    evictionWarning: (given.evictionWarning as boolean | undefined) ?? true,
+  };
 }
 
 /**
@@ -134,5 +230,6 @@ function keyNames(sessionPrefix: string, userSessionPrefix: string): Keys {
     userSessionPrefix,
     session: (sessionId) => sessionPrefix + sessionId,
     userSession: (userId) => userSessionPrefix + userId,
+    sessionForLog: (sessionId) => sessionPrefix + shortId(sessionId),
   };
 }

@@ -3,7 +3,9 @@
  *
  * @module
  */
-import { InvalidSessionDataError } from "./errors.ts";
+import { MAX_TIME } from "./_util.ts";
+import { InvalidSessionDataError, shortId } from "./errors.ts";
+import type { SessionRecord } from "./store.ts";
 
 /**
  * A session as Lucia v1 passes it to `setSession` (lucia-auth's `SessionSchema`): expiries are
@@ -11,6 +13,7 @@ import { InvalidSessionDataError } from "./errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { SessionSchema } from "@lucia-auth/adapter-session-redis";
  *
  * const now = Date.now();
@@ -20,7 +23,7 @@ import { InvalidSessionDataError } from "./errors.ts";
  *   active_expires: now + 60 * 60 * 1000,
  *   idle_expires: BigInt(now + 2 * 60 * 60 * 1000), // a bigint is fine too
  * };
- * console.assert(session.user_id === "user-id");
+ * assert.equal(typeof session.idle_expires, "bigint");
  * ```
  */
 export interface SessionSchema {
@@ -41,15 +44,17 @@ export interface SessionSchema {
  *
  * @example
  * ```ts
- * import redis, { type StoredSession } from "@lucia-auth/adapter-session-redis";
- * import { createClient } from "redis";
+ * import assert from "node:assert/strict";
+ * import type { StoredSession } from "@lucia-auth/adapter-session-redis";
  *
- * const adapter = redis(createClient())();
- * async function idleExpiry(sessionId: string): Promise<Date | null> {
- *   const session: StoredSession | null = await adapter.getSession(sessionId);
- *   return session === null ? null : new Date(session.idle_expires);
- * }
- * console.assert(typeof idleExpiry === "function");
+ * // What `await adapter.getSession(id)` returns for a session stored with a bigint expiry:
+ * const session: StoredSession = {
+ *   user_id: "user-id",
+ *   id: "session-id",
+ *   active_expires: 1767225600000,
+ *   idle_expires: 1768435200000,
+ * };
+ * assert.equal(new Date(session.idle_expires).toISOString(), "2026-01-15T00:00:00.000Z");
  * ```
  */
 export interface StoredSession {
@@ -63,15 +68,6 @@ export interface StoredSession {
   readonly idle_expires: number;
   /** Any other field that was stored with the session. */
   readonly [field: string]: unknown;
-}
-
-/** A session ready to write: its JSON and the absolute time its key expires. @internal */
-export interface SerializedSession {
-  readonly id: string;
-  readonly userId: string;
-  readonly json: string;
-  /** `idle_expires` rounded up to a whole millisecond, for PXAT and the index score. */
-  readonly expiresAt: number;
 }
 
 /**
@@ -92,7 +88,8 @@ export function assertId(value: unknown, what: string, allowEmpty = true): asser
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function isWellFormed(value: string): boolean {
+/** True when `value` is well-formed Unicode: no lone UTF-16 surrogate. @internal */
+export function isWellFormed(value: string): boolean {
   return !LONE_SURROGATE.test(value);
 }
 
@@ -100,51 +97,76 @@ function toExpiry(value: unknown, field: string, id: string): number {
   const n = typeof value === "bigint" ? Number(value) : value;
   if (typeof n !== "number" || !Number.isFinite(n)) {
     throw new TypeError(
-      `Cannot store session "${id}": ${field} must be a finite number or bigint (ms since the ` +
-        `Unix epoch), got ${typeof value === "number" ? String(value) : typeof value}`,
+      `Cannot store session "${shortId(id)}": ${field} must be a finite number or bigint (ms ` +
+        `since the Unix epoch), got ${typeof value === "number" ? String(value) : typeof value}`,
     );
   }
-  if (n <= 0) {
-    throw new RangeError(`Cannot store session "${id}": ${field} must be positive, got ${n}`);
+  if (n <= 0 || n > MAX_TIME) {
+    throw new RangeError(
+      `Cannot store session "${shortId(id)}": ${field} must be a time after the Unix epoch and ` +
+        `no later than 8.64e15 ms (the latest a Date can hold), got ${String(value)}`,
+    );
   }
   return n;
 }
 
+function ownId(session: object, field: "id" | "user_id", what: string): string {
+  if (!Object.hasOwn(session, field)) {
+    throw new TypeError(
+      `Cannot store session: its ${field} must be an own property of the session object ` +
+        "(one inherited from a prototype would not be stored)",
+    );
+  }
+  const value = (session as Record<string, unknown>)[field];
+  assertId(value, what, false);
+  return value;
+}
+
 /**
- * Validates a session and turns it into the JSON stored in Redis. Throws before anything is
- * written: TypeError for a missing or empty id or user_id, or a non-finite expiry.
+ * Validates a session and turns it into the JSON stored in Redis, `user_id` first (so that a
+ * script can read the owner without decoding it), then `id`, then every other field. Throws
+ * before anything is written: TypeError for a missing, inherited or empty id or user_id, or a
+ * non-finite expiry; RangeError for an expiry outside what a `Date` can hold.
  *
  * @internal
  */
-export function serializeSession(session: SessionSchema): SerializedSession {
+export function serializeSession(session: SessionSchema): SessionRecord {
   if (typeof session !== "object" || session === null) {
     throw new TypeError(`Cannot store session: expected an object, got ${typeof session}`);
   }
-  assertId(session.id, "the session's id", false);
-  assertId(session.user_id, `the user_id of session "${session.id}"`, false);
-  const active = toExpiry(session.active_expires, "active_expires", session.id);
-  const idle = toExpiry(session.idle_expires, "idle_expires", session.id);
+  const id = ownId(session, "id", "the session's id");
+  const userId = ownId(session, "user_id", `the user_id of session "${shortId(id)}"`);
+  const active = toExpiry(session.active_expires, "active_expires", id);
+  const idle = toExpiry(session.idle_expires, "idle_expires", id);
+  const { id: _id, user_id: _userId, ...rest } = session;
   let json: string;
   try {
-    json = JSON.stringify({ ...session, active_expires: active, idle_expires: idle });
+    json = JSON.stringify({
+      user_id: userId,
+      id,
+      ...rest,
+      active_expires: active,
+      idle_expires: idle,
+    });
   } catch (error) {
     throw new TypeError(
-      `Cannot store session "${session.id}": it cannot be turned into JSON (${
+      `Cannot store session "${shortId(id)}": it cannot be turned into JSON (${
         (error as Error).message
       })`,
       { cause: error },
     );
   }
-  return { id: session.id, userId: session.user_id, json, expiresAt: Math.ceil(idle) };
+  return { id, userId, json, expiresAt: Math.ceil(idle) };
 }
 
 /**
- * Parses the value stored at `key`. Throws {@linkcode InvalidSessionDataError} naming the key
- * when it is not a session.
+ * Parses the value stored at a session key. Throws {@linkcode InvalidSessionDataError} naming
+ * the key (`keyForLog`, its id shortened) when it is not a session.
  *
  * @internal
  */
-export function parseSession(key: string, raw: string): StoredSession {
+export function parseSession(keyForLog: string, raw: string): StoredSession {
+  const key = keyForLog;
   let value: unknown;
   try {
     value = JSON.parse(raw);

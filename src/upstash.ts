@@ -12,7 +12,7 @@
  * @module
  */
 import { isObject } from "./_util.ts";
-import type { ClientKind, Connection } from "./connection.ts";
+import type { Connection } from "./connection.ts";
 import { normalizeReply } from "./reply.ts";
 
 /**
@@ -23,6 +23,7 @@ import { normalizeReply } from "./reply.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import redis, { type UpstashRedisClient } from "@lucia-auth/adapter-session-redis";
  * import { Redis } from "@upstash/redis";
  *
@@ -30,7 +31,9 @@ import { normalizeReply } from "./reply.ts";
  *   url: "https://example.upstash.io", // UPSTASH_REDIS_REST_URL
  *   token: "token", // UPSTASH_REDIS_REST_TOKEN
  * });
- * console.assert(typeof redis(client) === "function");
+ * const adapter = redis(client)();
+ * // Bad input is refused before any request is made:
+ * await assert.rejects(adapter.getSessionsByUserId(null as unknown as string), TypeError);
  * ```
  */
 export interface UpstashRedisClient {
@@ -56,6 +59,23 @@ function isUpstashRedisClient(client: unknown): client is UpstashRedisClient {
     typeof client.evalsha === "function" && typeof client.pipeline === "function";
 }
 
+/**
+ * An UpstashError's message ends with the whole command (`…, command was: [...]`), and the
+ * adapter's commands carry session ids and sessions, which would end up wherever the error is
+ * logged: the message is cut before the command.
+ */
+function withoutCommand(error: unknown): unknown {
+  if (error instanceof Error) {
+    const at = error.message.indexOf(", command was: ");
+    if (at >= 0) {
+      const full = error.message;
+      error.message = full.slice(0, at);
+      if (typeof error.stack === "string") error.stack = error.stack.replace(full, error.message);
+    }
+  }
+  return error;
+}
+
 /** A connection over an `@upstash/redis` client. */
 function upstashConnection(client: UpstashRedisClient): Connection {
   const requester = requesterOf(client) as Requester;
@@ -64,18 +84,17 @@ function upstashConnection(client: UpstashRedisClient): Connection {
     send: async (command) => {
       // A Redis error is an HTTP 400, which the requester itself rejects with an UpstashError
       // carrying Redis's message; an `error` field in a 200 reply is handled the same way.
-      const { result, error } = await requester.request({ body: command });
-      if (typeof error === "string") throw new Error(error);
-      return normalizeReply(result);
+      let reply: { result?: unknown; error?: string };
+      try {
+        reply = await requester.request({ body: command });
+      } catch (error) {
+        throw withoutCommand(error);
+      }
+      if (typeof reply.error === "string") throw new Error(reply.error);
+      return normalizeReply(reply.result);
     },
   };
 }
 
-/** Upstash, in the table of supported clients. @internal */
-export const upstash: ClientKind = {
-  name: "Upstash",
-  howToMake: "an Upstash client (`new Redis()` from npm `@upstash/redis`)",
-  npm: { name: "@upstash/redis", versions: "^1.20.0" },
-  detect: isUpstashRedisClient,
-  connect: (client) => upstashConnection(client as UpstashRedisClient),
-};
+/** How to recognise the client, and talk to it: its row in `CLIENTS` (src/client.ts). @internal */
+export const upstash = { detect: isUpstashRedisClient, connect: upstashConnection };

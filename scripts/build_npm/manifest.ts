@@ -6,6 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { CLIENTS } from "../../src/client.ts";
 import { fail, OUT, readJson, ROOT, step, writeFile } from "./common.ts";
 
 /** The package's name on npm, which must be deno.json's too. */
@@ -36,12 +37,17 @@ const KEYWORDS = [
  * unflagged from Node 20.19 and 22.12.
  */
 const ENGINES = { node: "^20.19.0 || >=22.12.0" };
-/** Optional peers: the Redis clients `redis()` recognises (Bun's client is built in). */
-const CLIENT_PEERS: Record<string, string> = {
-  "redis": "^4.0.0 || ^5.0.0 || ^6.0.0",
-  "ioredis": "^5.0.0 || ^6.0.0",
-  "@upstash/redis": "^1.20.0",
-};
+/**
+ * Optional peers: the npm packages of the Redis clients `redis()` recognises, from the table of
+ * clients in src/client.ts (Bun's client is built in, so it has none).
+ */
+const CLIENT_PEERS: Record<string, string> = Object.fromEntries(
+  CLIENTS.flatMap(({ npm }) => {
+    if (npm === undefined) return [];
+    const at = npm.lastIndexOf("@"); // After a scope's leading "@".
+    return [[npm.slice(0, at), npm.slice(at + 1)]];
+  }),
+);
 
 /** What the build reads from deno.json. */
 export interface DenoJson {

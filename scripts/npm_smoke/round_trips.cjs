@@ -43,7 +43,8 @@ async function exercise({ redis, LuciaError }, label, client) {
   };
   await adapter.setSession(session);
   assert.deepEqual(await adapter.getSession("s1"), session);
-  await assert.rejects(adapter.setSession(session), (e) => {
+  await adapter.setSession(session); // The very same session again: a safe retry.
+  await assert.rejects(adapter.setSession({ ...session, extra: "y" }), (e) => {
     assert.ok(e instanceof LuciaError, "a duplicate id rejects with lucia-auth's LuciaError");
     assert.equal(e.message, "AUTH_DUPLICATE_SESSION_ID");
     return true;

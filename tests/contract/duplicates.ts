@@ -6,6 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { LuciaError } from "lucia-auth";
+import { snapshot } from "../faults/harness.ts";
 import { type ContractContext, type Fixture, HOUR, session } from "./fixture.ts";
 
 /** Defines the group for one client; contractSuite() in tests/contract.ts calls it. */
@@ -23,6 +24,27 @@ export function duplicateIds(ctx: ContractContext, fixture: () => Fixture): void
       assert.deepEqual(await adapter.getSession("dup"), first);
       assert.equal(await ctx.admin.exists(indexKey("mallory")), 0);
       assert.deepEqual(await adapter.getSessionsByUserId("mallory"), []);
+    });
+
+    it("storing the very same session again (a retry after a lost reply) succeeds and changes nothing", async () => {
+      const { adapter, ns } = fixture();
+      const s = session("retry", "u");
+      await adapter.setSession(s);
+      const before = await snapshot(ctx.admin, ns.root);
+      await adapter.setSession(s);
+      await adapter.setSession({ ...s });
+      assert.deepEqual(await snapshot(ctx.admin, ns.root), before);
+      // The same id with any other content is a duplicate, for the same user too.
+      for (
+        const other of [{ ...s, device: "x" }, { ...s, idle_expires: Number(s.idle_expires) + 1 }]
+      ) {
+        await assert.rejects(
+          adapter.setSession(other),
+          (error: unknown) =>
+            error instanceof LuciaError && error.message === "AUTH_DUPLICATE_SESSION_ID",
+        );
+      }
+      assert.deepEqual(await snapshot(ctx.admin, ns.root), before);
     });
 
     it("20 concurrent inserts of one id give one winner, indexed under the winner's user only", async () => {
@@ -50,7 +72,7 @@ export function duplicateIds(ctx: ContractContext, fixture: () => Fixture): void
       const adapter = fixture().adapterFunction();
       await adapter.setSession(session("dup", "u"));
       await assert.rejects(
-        adapter.setSession(session("dup", "u")),
+        adapter.setSession(session("dup", "u", 2 * HOUR)),
         (error: unknown) =>
           error instanceof LuciaError && error.message === "AUTH_DUPLICATE_SESSION_ID",
       );

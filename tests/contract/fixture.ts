@@ -4,7 +4,13 @@
  *
  * @module
  */
-import type { RedisSessionAdapter, RedisSessionAdapterFunction, SessionSchema } from "../../mod.ts";
+import { LuciaError } from "lucia-auth";
+import redis, {
+  type RedisSessionAdapter,
+  type RedisSessionAdapterFunction,
+  type RedisSessionAdapterOptions,
+  type SessionSchema,
+} from "../../mod.ts";
 import type { Admin, freshNamespaces, RedisServer } from "../harness.ts";
 
 /** An hour in milliseconds. */
@@ -42,4 +48,16 @@ export function session(id: string, userId: string, idleInMs = HOUR, extra = {})
     idle_expires: now + idleInMs,
     ...extra,
   };
+}
+
+/** An adapter over the suite's client on the given namespaces, with more options. */
+export function redisWith(
+  ctx: ContractContext,
+  ns: { session: string; userSession: string },
+  options: Omit<RedisSessionAdapterOptions, "namespaces">,
+): RedisSessionAdapter {
+  return redis(ctx.client as Parameters<typeof redis>[0], {
+    namespaces: { session: ns.session, userSession: ns.userSession },
+    ...options,
+  })(LuciaError);
 }

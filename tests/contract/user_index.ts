@@ -6,7 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { keysUnder, sleep } from "../harness.ts";
-import { type ContractContext, type Fixture, HOUR, session } from "./fixture.ts";
+import { type ContractContext, type Fixture, HOUR, redisWith, session } from "./fixture.ts";
 
 /** Defines the group for one client; contractSuite() in tests/contract.ts calls it. */
 export function userIndex(ctx: ContractContext, fixture: () => Fixture): void {
@@ -24,7 +24,7 @@ export function userIndex(ctx: ContractContext, fixture: () => Fixture): void {
       assert.deepEqual(await adapter.getSessionsByUserId("nobody"), []);
     });
 
-    it("the index is a sorted set scored by idle_expires that expires with the last session", async () => {
+    it("the index is a sorted set scored by idle_expires that expires no earlier than its longest-lived session", async () => {
       const { adapter, indexKey } = fixture();
       const s1 = session("s1", "u", HOUR);
       const s2 = session("s2", "u", 3 * HOUR);
@@ -35,28 +35,58 @@ export function userIndex(ctx: ContractContext, fixture: () => Fixture): void {
       assert.equal(Number(await ctx.admin.zScore(indexKey("u"), "s2")), s2.idle_expires);
       const expireTime = Number(await ctx.admin.sendCommand(["PEXPIRETIME", indexKey("u")]));
       assert.equal(expireTime, s2.idle_expires);
+      // Deleting a session keeps the index's expiry (it still outlives every session it holds);
+      // deleting the last one deletes the index.
       await adapter.deleteSession("s2");
       const after = Number(await ctx.admin.sendCommand(["PEXPIRETIME", indexKey("u")]));
-      assert.equal(after, s1.idle_expires);
+      assert.ok(after >= s1.idle_expires);
+      await adapter.deleteSession("s1");
+      assert.equal(await ctx.admin.exists(indexKey("u")), 0);
     });
 
-    it("expired ids are pruned from the index by the next write for that user", async () => {
+    it("expired ids are dropped from the index by one write in eight (chosen by the new id's last byte)", async () => {
       const { adapter, indexKey } = fixture();
       await adapter.setSession(session("old", "u", 100));
+      await adapter.setSession(session("keep", "u"));
       await sleep(200);
-      await adapter.setSession(session("new", "u"));
-      assert.deepEqual(await ctx.admin.zRange(indexKey("u"), 0, -1), ["new"]);
+      // "a" (0x61) is not a multiple of 8: this write leaves the index as it is.
+      await adapter.setSession(session("new-a", "u"));
+      assert.deepEqual(await ctx.admin.zRange(indexKey("u"), 0, -1), ["old", "keep", "new-a"]);
+      // "h" (0x68) is: this one drops every expired id.
+      await adapter.setSession(session("new-h", "u"));
+      assert.deepEqual(await ctx.admin.zRange(indexKey("u"), 0, -1), ["keep", "new-a", "new-h"]);
     });
 
-    it("ids whose session key vanished (evicted or deleted by hand) are pruned on read", async () => {
-      const { adapter, indexKey, sessionKey } = fixture();
+    it("ids whose session key vanished (evicted or deleted by hand) are left out of reads, and dropped by signing out", async () => {
+      const { adapter, ns, sessionKey } = fixture();
       await adapter.setSession(session("kept", "u"));
       await adapter.setSession(session("lost", "u", 2 * HOUR));
       await ctx.admin.del(sessionKey("lost"));
       assert.deepEqual((await adapter.getSessionsByUserId("u")).map((s) => s.id), ["kept"]);
-      assert.deepEqual(await ctx.admin.zRange(indexKey("u"), 0, -1), ["kept"]);
-      const expireTime = Number(await ctx.admin.sendCommand(["PEXPIRETIME", indexKey("u")]));
-      assert.equal(expireTime, (await adapter.getSession("kept"))?.idle_expires);
+      await adapter.deleteSessionsByUserId("u");
+      assert.deepEqual(await keysUnder(ctx.admin, ns.root), []);
+    });
+
+    it("with maxSessionsPerUser, a new session signs the user's oldest sessions out beyond the cap", async () => {
+      const { ns, sessionKey, indexKey } = fixture();
+      const capped = redisWith(ctx, ns, { maxSessionsPerUser: 3 });
+      for (let i = 1; i <= 5; i++) await capped.setSession(session(`s${i}`, "u", i * HOUR));
+      await capped.setSession(session("other", "v"));
+      assert.deepEqual((await capped.getSessionsByUserId("u")).map((s) => s.id), [
+        "s3",
+        "s4",
+        "s5",
+      ]);
+      assert.equal(await ctx.admin.exists([sessionKey("s1"), sessionKey("s2")]), 0);
+      assert.equal(await ctx.admin.zCard(indexKey("u")), 3);
+      // A session that expires before the oldest still counts as the newest: never itself.
+      await capped.setSession(session("soon", "u", HOUR / 2));
+      assert.deepEqual((await capped.getSessionsByUserId("u")).map((s) => s.id), [
+        "soon",
+        "s4",
+        "s5",
+      ]);
+      assert.equal((await capped.getSessionsByUserId("v")).length, 1);
     });
 
     it("once every session has expired, no key of the adapter remains in Redis", async () => {

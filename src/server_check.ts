@@ -1,0 +1,51 @@
+/**
+ * The one-time check of the server's eviction policy: a server that may evict keys can evict a
+ * user's session index, and "sign out everywhere" would then miss that user's sessions.
+ *
+ * @module
+ */
+import type { Connection } from "./connection.ts";
+
+const checked = new WeakSet<object>();
+
+/**
+ * What `INFO` says of eviction: the policy, and whether a memory limit is set (no limit: nothing
+ * is ever evicted). Undefined fields were not in the reply.
+ */
+function evictionSettings(info: string): { policy?: string; maxmemory?: number } {
+  const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+  const maxmemory = /^maxmemory:(\d+)/m.exec(info)?.[1];
+  return { policy, maxmemory: maxmemory === undefined ? undefined : Number(maxmemory) };
+}
+
+/**
+ * The warning for a policy that can evict the adapter's keys, or undefined when it cannot.
+ *
+ * @internal
+ */
+export function evictionWarning(info: string): string | undefined {
+  const { policy, maxmemory } = evictionSettings(info);
+  if (policy === undefined || policy === "noeviction" || maxmemory === 0) return undefined;
+  return `@lucia-auth/adapter-session-redis: Redis's maxmemory-policy is "${policy}"` +
+    (maxmemory === undefined ? "" : ` with maxmemory ${maxmemory} bytes`) +
+    ": when memory runs out, Redis may evict a user's session index, and signing that user " +
+    'out everywhere would then miss live sessions. Set maxmemory-policy to "noeviction" (see ' +
+    'the README\'s "Redis server settings").';
+}
+
+/**
+ * Reads the eviction policy once per client (one `INFO`, sent beside the first operation and
+ * never awaited by it) and warns with `console.warn` when it can evict keys. An error (a server
+ * or an ACL that refuses `INFO`, a connection not yet up) is ignored: the check is advice.
+ *
+ * @internal
+ */
+export function checkEvictionPolicy(client: unknown, connection: Connection): void {
+  const key = typeof client === "object" && client !== null ? client : connection;
+  if (checked.has(key)) return;
+  checked.add(key);
+  connection.send(["INFO", "memory"], "").then((reply) => {
+    const warning = typeof reply === "string" ? evictionWarning(reply) : undefined;
+    if (warning !== undefined) console.warn(warning);
+  }).catch(() => {});
+}

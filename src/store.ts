@@ -1,0 +1,195 @@
+/**
+ * The storage core: the session operations on the data model of the README's "Models",
+ * independent of which Lucia version's adapter sits on top. On a single Redis server each
+ * operation is one command: a plain `GET`, or one of the scripts of `lua.ts`.
+ *
+ * Values are handled raw here (the JSON as stored); parsing and validation are the adapter's.
+ *
+ * @module
+ */
+import type { Connection, Reply } from "./connection.ts";
+import { RedisOperationError } from "./errors.ts";
+import type { Keys } from "./options.ts";
+import type { RunOperation } from "./operation.ts";
+import { scriptRunner } from "./scripts.ts";
+
+/** A session ready to write. @internal */
+export interface SessionRecord {
+  readonly id: string;
+  readonly userId: string;
+  /** The value to store: the session as JSON, `user_id` first. */
+  readonly json: string;
+  /** When the session key expires (ms since the epoch, an integer): its idle expiry. */
+  readonly expiresAt: number;
+}
+
+/** The session operations on Redis. @internal */
+export interface Store {
+  /** The value stored for a session id, or null (none, expired, or a tombstone). */
+  get(id: string): Promise<string | null>;
+  /** `[id, value]` of each live session in the user's index, by idle expiry. */
+  listByUser(userId: string): Promise<[string, string][]>;
+  /** Stores a session and indexes it; false when its id is taken (nothing changed). */
+  insert(record: SessionRecord): Promise<boolean>;
+  /** Deletes these sessions and their index entries. */
+  remove(ids: readonly string[]): Promise<void>;
+  /** Deletes the user's index and every session in it that is the user's. */
+  removeUser(userId: string): Promise<void>;
+}
+
+/** What every store needs. @internal */
+export interface StoreContext {
+  readonly connection: Connection;
+  readonly keys: Keys;
+  readonly run: RunOperation;
+  /** The cap on live sessions per user; 0 for none. */
+  readonly maxSessionsPerUser: number;
+}
+
+/** The key of a Redis reply, shortened for a message when it is a session key. @internal */
+export function keyForLog(keys: Keys, key: string): string {
+  return key.startsWith(keys.sessionPrefix)
+    ? keys.sessionForLog(key.slice(keys.sessionPrefix.length))
+    : key;
+}
+
+/**
+ * Throws when a script answered with a failure reply (`[null, key, message]`: a check failed
+ * and nothing was written), and otherwise returns the reply.
+ *
+ * @internal
+ */
+export function checkReply(operation: string, keys: Keys, reply: Reply): Reply {
+  if (
+    Array.isArray(reply) && reply.length === 3 && reply[0] === null &&
+    typeof reply[1] === "string" && typeof reply[2] === "string"
+  ) {
+    const key = keyForLog(keys, reply[1]);
+    throw new RedisOperationError(operation, key, new Error(reply[2]));
+  }
+  return reply;
+}
+
+/** A reply that is a string or null, or a TypeError saying what came instead. @internal */
+export function stringOrNull(reply: Reply, what: string): string | null {
+  if (reply === null || typeof reply === "string") return reply;
+  throw new TypeError(`Unexpected reply from Redis to ${what}: ${JSON.stringify(reply)}`);
+}
+
+/**
+ * The live sessions in a reply of ids and values: `[id, value, id, value, …]` (`SORT_RO`) or
+ * `[ids, values]` (the script). A null value (gone) or an empty one (a tombstone) is left out.
+ *
+ * @internal
+ */
+export function livePairs(reply: Reply, nested: boolean, what: string): [string, string][] {
+  const unexpected = () =>
+    new TypeError(`Unexpected reply from Redis to ${what}: ${JSON.stringify(reply)}`);
+  if (!Array.isArray(reply)) throw unexpected();
+  const [ids, values] = nested
+    ? reply
+    : [reply.filter((_, i) => i % 2 === 0), reply.filter((_, i) => i % 2 === 1)];
+  if (!Array.isArray(ids) || !Array.isArray(values) || ids.length !== values.length) {
+    throw unexpected();
+  }
+  const out: [string, string][] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i], value = values[i];
+    if (typeof id !== "string" || (value !== null && typeof value !== "string")) throw unexpected();
+    if (value !== null && value !== "") out.push([id, value]);
+  }
+  return out;
+}
+
+/**
+ * True for an error saying `SORT_RO … GET` cannot run here (an ACL without access to every key,
+ * a server without `SORT_RO`, a cluster); false for any other error, a connection error say.
+ */
+function sortUnavailable(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /insufficient ACL permissions|NOPERM|unknown command|not supported|denied/i.test(message);
+}
+
+/**
+ * The store for a single Redis server (or a replicated one, or Sentinel): every operation one
+ * atomic command.
+ *
+ * @internal
+ */
+export function scriptStore({ connection, keys, run, maxSessionsPerUser }: StoreContext): Store {
+  const script = scriptRunner(connection);
+  const cap = String(maxSessionsPerUser);
+  // getSessionsByUserId reads with one native `SORT_RO index BY nosort GET # GET session:*`,
+  // far cheaper for Redis than a script; where that cannot run (a namespace holding a pattern
+  // character, an ACL, an old server), with the getUserSessions script instead, for good.
+  let sortable = !/[*]|->/.test(keys.sessionPrefix);
+  return {
+    get: (id) => {
+      const key = keys.session(id);
+      return run("getSession", keys.sessionForLog(id), async () => {
+        const value = stringOrNull(await connection.send(["GET", key], key), "GET");
+        return value === "" ? null : value;
+      });
+    },
+
+    listByUser: (userId) => {
+      const index = keys.userSession(userId);
+      return run("getSessionsByUserId", index, async () => {
+        if (sortable) {
+          const pattern = `${keys.sessionPrefix}*`;
+          try {
+            const reply = await connection.send(
+              ["SORT_RO", index, "BY", "nosort", "GET", "#", "GET", pattern],
+              index,
+            );
+            return livePairs(reply, false, "SORT_RO");
+          } catch (error) {
+            if (!sortUnavailable(error)) throw error;
+            sortable = false;
+          }
+        }
+        const reply = await script("getUserSessions", [index], [keys.sessionPrefix, userId]);
+        return livePairs(checkReply("getSessionsByUserId", keys, reply), true, "getUserSessions");
+      });
+    },
+
+    insert: (record) =>
+      run("setSession", keys.sessionForLog(record.id), async () => {
+        const reply = await script(
+          "setSession",
+          [keys.session(record.id), keys.userSession(record.userId)],
+          [
+            record.json,
+            String(record.expiresAt),
+            record.id,
+            keys.sessionPrefix,
+            record.userId,
+            cap,
+          ],
+        );
+        return checkReply("setSession", keys, reply) === 1;
+      }),
+
+    remove: (ids) =>
+      run("deleteSession", keys.sessionForLog(ids[0] ?? ""), async () => {
+        const unique = [...new Set(ids)];
+        checkReply(
+          "deleteSession",
+          keys,
+          await script(
+            "deleteSessions",
+            unique.map(keys.session),
+            [keys.userSessionPrefix, keys.sessionPrefix, ...unique],
+          ),
+        );
+      }),
+
+    removeUser: (userId) => {
+      const index = keys.userSession(userId);
+      return run("deleteSessionsByUserId", index, async () => {
+        const reply = await script("deleteUserSessions", [index], [keys.sessionPrefix, userId]);
+        checkReply("deleteSessionsByUserId", keys, reply);
+      });
+    },
+  };
+}
