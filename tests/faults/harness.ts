@@ -1,0 +1,162 @@
+/**
+ * What the fault and property suites share: a redis-server that a test may kill and start again
+ * on the same port, a snapshot of everything under a namespace, and the invariants the adapter
+ * promises, checked against what is really in Redis.
+ *
+ * @module
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import assert from "node:assert/strict";
+import { freePort, waitUntilUp } from "../../scripts/redis_server.ts";
+import { type Admin, keysUnder } from "../harness.ts";
+
+/** A private redis-server that can be killed and started again on its port. */
+export interface KillableServer {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** Kills the server at once (SIGKILL): no shutdown, connections drop. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (empty: persistence is off). */
+  start(): Promise<void>;
+  /** Stops it for good. */
+  stop(): Promise<void>;
+}
+
+/** Starts a private redis-server for a fault test. Never uses REDIS_URL: it will be killed. */
+export async function startKillableServer(extraArgs: string[] = []): Promise<KillableServer> {
+  const host = "127.0.0.1";
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const exited = new WeakSet<ChildProcess>();
+  const spawnOnce = async () => {
+    const proc = spawn("redis-server", [
+      "--port",
+      String(port),
+      "--bind",
+      host,
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      ...extraArgs,
+    ], { stdio: "ignore" });
+    proc.on("exit", () => exited.add(proc));
+    child = proc;
+    await waitUntilUp(host, port, Date.now() + 5000);
+  };
+  // The port may still be held for a moment after a kill: try again.
+  const start = async () => {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await spawnOnce();
+      } catch (error) {
+        await end("SIGKILL");
+        if (attempt === 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  };
+  const end = (signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      const proc = child;
+      if (proc === undefined || exited.has(proc)) return resolve();
+      proc.once("exit", () => resolve());
+      proc.kill(signal);
+    });
+  await start();
+  return {
+    url: `redis://${host}:${port}`,
+    host,
+    port,
+    kill: () => end("SIGKILL"),
+    start,
+    stop: () => end("SIGTERM"),
+  };
+}
+
+/** One key as found in Redis: its type, its value in a comparable form, and its expiry. */
+export interface KeyState {
+  type: string;
+  value: unknown;
+  /** PEXPIRETIME: -1 for none. */
+  expireAt: number;
+}
+
+/** Everything under `root`, to compare before and after an operation that must change nothing. */
+export async function snapshot(admin: Admin, root: string): Promise<Map<string, KeyState>> {
+  const out = new Map<string, KeyState>();
+  for (const key of await keysUnder(admin, root)) {
+    const type = String(await admin.type(key));
+    let value: unknown;
+    if (type === "string") value = await admin.get(key);
+    else if (type === "zset") value = await admin.zRangeWithScores(key, 0, -1);
+    else if (type === "list") value = await admin.lRange(key, 0, -1);
+    else if (type === "set") value = (await admin.sMembers(key)).sort();
+    else if (type === "hash") value = await admin.hGetAll(key);
+    const expireAt = Number(await admin.sendCommand(["PEXPIRETIME", key]));
+    out.set(key, { type, value, expireAt });
+  }
+  return out;
+}
+
+/** Runs `work` and asserts that nothing under `root` changed. */
+export async function changesNothing(
+  admin: Admin,
+  root: string,
+  work: () => Promise<unknown>,
+): Promise<void> {
+  const before = await snapshot(admin, root);
+  await work();
+  assert.deepEqual(await snapshot(admin, root), before, "nothing under the namespace may change");
+}
+
+/** A session as the invariants see it. */
+interface Found {
+  key: string;
+  id: string;
+  userId: string;
+  idle: number;
+  expireAt: number;
+}
+
+/**
+ * Checks, against what is in Redis under the namespaces, the invariants the README promises:
+ * - every key the adapter wrote has an expiry (nothing lives forever);
+ * - a session key expires at its idle expiry;
+ * - every live session is in its owner's index (so signing the owner out finds it), and that
+ *   index expires no earlier than the session.
+ * Returns the live sessions found, by id.
+ */
+export async function checkInvariants(
+  admin: Admin,
+  ns: { root: string; session: string; userSession: string },
+): Promise<Map<string, Found>> {
+  const sessionPrefix = `${ns.session}:`;
+  const indexPrefix = `${ns.userSession}:`;
+  const live = new Map<string, Found>();
+  for (const key of await keysUnder(admin, ns.root)) {
+    const expireAt = Number(await admin.sendCommand(["PEXPIRETIME", key]));
+    if (expireAt === -2) continue; // Expired between the scan and now.
+    assert.notEqual(expireAt, -1, `${key} has no expiry`);
+    if (!key.startsWith(sessionPrefix)) continue;
+    const value = await admin.get(key);
+    if (value === null || value === "") continue;
+    const session = JSON.parse(value);
+    const id = key.slice(sessionPrefix.length);
+    assert.equal(session.id, id, `${key} holds the session of another id`);
+    assert.equal(expireAt, Math.ceil(session.idle_expires), `${key} expires at its idle expiry`);
+    live.set(id, { key, id, userId: session.user_id, idle: session.idle_expires, expireAt });
+  }
+  for (const found of live.values()) {
+    const index = indexPrefix + found.userId;
+    const score = await admin.zScore(index, found.id);
+    assert.notEqual(score, null, `live session ${found.id} is not in ${index}`);
+    const indexExpireAt = Number(await admin.sendCommand(["PEXPIRETIME", index]));
+    assert.ok(
+      indexExpireAt >= found.expireAt,
+      `${index} expires at ${indexExpireAt}, before its session ${found.id} (${found.expireAt})`,
+    );
+  }
+  return live;
+}
