@@ -24,6 +24,8 @@ export interface RedisServer {
   readonly owned: boolean;
   /** The server's version, as `INFO server` reports it. */
   readonly version: string;
+  /** The server's process id when this process started it (for CPU figures on Linux). */
+  readonly pid?: number;
   /** Stops the server if this process started it; does nothing for `REDIS_URL`. */
   stop(): Promise<void>;
 }
@@ -151,6 +153,7 @@ export async function startRedisServer(
         port,
         owned: true,
         version,
+        pid: child.pid,
         stop: () =>
           new Promise<void>((resolve) => {
             if (exited) return resolve();
