@@ -9,13 +9,13 @@
  * @module
  */
 import type { Connection, Reply } from "./connection.ts";
-import { SCRIPTS } from "./lua.ts";
 
-/** A script's name. */
-type ScriptName = keyof typeof SCRIPTS;
-
-/** Runs one script: its name, its keys, its arguments. @internal */
-export type RunScript = (name: ScriptName, keys: string[], args: string[]) => Promise<Reply>;
+/** Runs one script of a set: its name, its keys, its arguments. @internal */
+export type RunScript<Name extends string> = (
+  name: Name,
+  keys: string[],
+  args: string[],
+) => Promise<Reply>;
 
 async function sha1Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
@@ -27,14 +27,18 @@ function messageOf(error: unknown): string {
 }
 
 /**
- * Runs the scripts over one connection, each call as one command, routed by its first key.
+ * Runs a set of scripts (name to Lua source) over one connection, each call as one command,
+ * routed by its first key.
  *
  * @internal
  */
-export function scriptRunner(connection: Connection): RunScript {
-  const shas = new Map<ScriptName, Promise<string>>();
+export function scriptRunner<Name extends string>(
+  connection: Connection,
+  SCRIPTS: Readonly<Record<Name, string>>,
+): RunScript<Name> {
+  const shas = new Map<Name, Promise<string>>();
   let evalOnly = false;
-  const evaluate = (name: ScriptName, keys: string[], args: string[]) =>
+  const evaluate = (name: Name, keys: string[], args: string[]) =>
     connection.send(["EVAL", SCRIPTS[name], String(keys.length), ...keys, ...args], keys[0]);
   return async (name, keys, args) => {
     const sha = shas.get(name);

@@ -11,6 +11,7 @@ import type { Connection, Reply } from "./connection.ts";
 import { RedisOperationError } from "./errors.ts";
 import type { Keys } from "./options.ts";
 import type { RunOperation } from "./operation.ts";
+import { SCRIPTS } from "./lua.ts";
 import { scriptRunner } from "./scripts.ts";
 
 /** A session ready to write. @internal */
@@ -117,7 +118,7 @@ function sortUnavailable(error: unknown): boolean {
  * @internal
  */
 export function scriptStore({ connection, keys, run, maxSessionsPerUser }: StoreContext): Store {
-  const script = scriptRunner(connection);
+  const script = scriptRunner(connection, SCRIPTS);
   const cap = String(maxSessionsPerUser);
   // getSessionsByUserId reads with one native `SORT_RO index BY nosort GET # GET session:*`,
   // far cheaper for Redis than a script; where that cannot run (a namespace holding a pattern
