@@ -33,8 +33,8 @@ export type {
   RedisSessionAdapterFunction,
 } from "./src/adapter.ts";
 export type { RedisClient } from "./src/client.ts";
-export type { NodeRedisClient } from "./src/node_redis.ts";
-export type { IoRedisClient } from "./src/ioredis.ts";
+export type { NodeRedisClient, NodeRedisCluster } from "./src/node_redis.ts";
+export type { IoRedisClient, IoRedisCluster } from "./src/ioredis.ts";
 export type { BunRedisClient } from "./src/bun_redis.ts";
 export type { UpstashRedisClient } from "./src/upstash.ts";
 export { DeadlineError, InvalidSessionDataError, RedisOperationError } from "./src/errors.ts";

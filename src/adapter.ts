@@ -14,6 +14,7 @@ import {
   type SessionSchema,
   type StoredSession,
 } from "./session.ts";
+import { clusterStore } from "./cluster_store.ts";
 import { scriptStore } from "./store.ts";
 
 /**
@@ -142,7 +143,7 @@ export function redis(
   const connection = toConnection(redisClient);
   const keys = withKeyPrefix(settings.keys, connection.keyPrefix);
   const run = operationRunner(redisClient, connection, settings);
-  const store = scriptStore({
+  const store = (connection.cluster ? clusterStore : scriptStore)({
     connection,
     keys,
     run,

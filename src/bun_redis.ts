@@ -42,6 +42,7 @@ function isBunRedisClient(client: unknown): client is BunRedisClient {
 function bunRedisConnection(client: BunRedisClient): Connection {
   return {
     keyPrefix: "",
+    cluster: false,
     send: async ([name, ...args]) => normalizeReply(await client.send(name, args)),
   };
 }

@@ -13,16 +13,23 @@
 import { CANNOT_CREATE, describe } from "./_util.ts";
 import { bunRedis, type BunRedisClient } from "./bun_redis.ts";
 import type { ClientKind, Connection } from "./connection.ts";
-import { ioredis, type IoRedisClient, isIoRedisCluster } from "./ioredis.ts";
-import { isNodeRedisCluster, nodeRedis, type NodeRedisClient } from "./node_redis.ts";
+import { ioredis, type IoRedisClient, type IoRedisCluster, ioredisCluster } from "./ioredis.ts";
+import {
+  nodeRedis,
+  type NodeRedisClient,
+  type NodeRedisCluster,
+  nodeRedisCluster,
+} from "./node_redis.ts";
 import { upstash, type UpstashRedisClient } from "./upstash.ts";
 
 /**
  * The Redis clients `redis()` accepts, each described by the few members the adapter relies
  * on, so that any version of them fits without this module importing them:
  *
- * - node-redis: `createClient()` from npm `redis` 4, 5 or 6 ({@linkcode NodeRedisClient});
- * - ioredis: `new Redis()` from npm `ioredis` 5 or 6 ({@linkcode IoRedisClient});
+ * - node-redis: `createClient()` from npm `redis` 4, 5 or 6 ({@linkcode NodeRedisClient}), or
+ *   `createCluster()` for a Redis Cluster ({@linkcode NodeRedisCluster});
+ * - ioredis: `new Redis()` from npm `ioredis` 5 or 6 ({@linkcode IoRedisClient}), or
+ *   `new Cluster()` ({@linkcode IoRedisCluster});
  * - Bun's `RedisClient` from `"bun"`, Bun >= 1.2.9 ({@linkcode BunRedisClient});
  * - Upstash: `new Redis()` from npm `@upstash/redis` ({@linkcode UpstashRedisClient}).
  *
@@ -38,7 +45,13 @@ import { upstash, type UpstashRedisClient } from "./upstash.ts";
  * assert.throws(() => redis("redis://localhost:6379" as never), /not a supported Redis client/);
  * ```
  */
-export type RedisClient = NodeRedisClient | IoRedisClient | BunRedisClient | UpstashRedisClient;
+export type RedisClient =
+  | NodeRedisClient
+  | NodeRedisCluster
+  | IoRedisClient
+  | IoRedisCluster
+  | BunRedisClient
+  | UpstashRedisClient;
 
 /**
  * The supported clients, one row each. Their shapes do not overlap, so the order only sets how the
@@ -50,7 +63,9 @@ export type RedisClient = NodeRedisClient | IoRedisClient | BunRedisClient | Ups
 // deno-fmt-ignore
 export const CLIENTS: readonly ClientKind[] = [
   { name: "node-redis", npm: "redis@^4.0.0 || ^5.0.0 || ^6.0.0", howToMake: "a node-redis client (`createClient()` from npm `redis` 4, 5 or 6)", ...nodeRedis },
+  { name: "node-redis cluster", howToMake: "a node-redis cluster (`createCluster()`)", ...nodeRedisCluster },
   { name: "ioredis", npm: "ioredis@^5.0.0 || ^6.0.0", howToMake: "an ioredis client (`new Redis()` from npm `ioredis` 5 or 6)", ...ioredis },
+  { name: "ioredis Cluster", howToMake: "an ioredis `Cluster`", ...ioredisCluster },
   { name: "Bun's built-in `RedisClient`", howToMake: "Bun's built-in `RedisClient` (`new RedisClient()`, Bun >= 1.2.9)", ...bunRedis },
   { name: "Upstash", npm: "@upstash/redis@^1.20.0", howToMake: "an Upstash client (`new Redis()` from npm `@upstash/redis`)", ...upstash },
 ];
@@ -60,22 +75,11 @@ const LISTED = `${SUPPORTED.slice(0, -1).join(", ")} or ${SUPPORTED.at(-1)}`;
 
 /**
  * Detects the client's kind by its shape and returns a {@linkcode Connection} to it. Nothing is
- * sent to Redis. Throws a TypeError for a cluster client and for anything unsupported.
+ * sent to Redis. Throws a TypeError for anything unsupported.
  *
  * @internal
  */
 export function toConnection(client: unknown): Connection {
-  const cluster = isIoRedisCluster(client)
-    ? "an ioredis Cluster"
-    : isNodeRedisCluster(client)
-    ? "a node-redis cluster (createCluster())"
-    : undefined;
-  if (cluster !== undefined) {
-    throw new TypeError(
-      `${CANNOT_CREATE}: cluster clients are not supported yet (got ${cluster}). Pass a client ` +
-        `for a single Redis server: ${LISTED}.`,
-    );
-  }
   const kind = CLIENTS.find((kind) => kind.detect(client));
   if (kind === undefined) {
     throw new TypeError(

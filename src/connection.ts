@@ -33,6 +33,16 @@ export interface Connection {
    * start with it: keys then land at `${keyPrefix}${namespace}:${id}`.
    */
   readonly keyPrefix: string;
+  /**
+   * True for a Redis Cluster client: a command may only touch keys of one slot, so the store
+   * takes the cluster path (one key per command or script).
+   */
+  readonly cluster: boolean;
+  /**
+   * Told that an operation did not settle within its deadline: a cluster connection whose client
+   * cannot find a failed-over primary by itself uses it to make the client look again.
+   */
+  stalled?(): void;
 }
 
 /**

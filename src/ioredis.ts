@@ -38,9 +38,33 @@ export interface IoRedisClient {
   readonly isCluster: boolean;
 }
 
-/** True for an ioredis `Cluster` (`new Cluster()` from npm `ioredis`). @internal */
-export function isIoRedisCluster(client: unknown): boolean {
-  return isObject(client) && client.isCluster === true && typeof client.call === "function";
+/**
+ * The part of an ioredis `Cluster` (`new Cluster()` from npm `ioredis` 5 or 6) the adapter uses:
+ * the same as a single-server client's, with `isCluster` true. ioredis routes each command by
+ * its keys.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import redis, { type IoRedisCluster } from "@lucia-auth/adapter-session-redis";
+ * import { Cluster } from "ioredis";
+ *
+ * const cluster = new Cluster([{ host: "127.0.0.1", port: 7000 }], { lazyConnect: true });
+ * const ioredisCluster: IoRedisCluster = cluster;
+ * redis(ioredisCluster); // The cluster path: one key per command.
+ * assert.equal(cluster.status, "wait");
+ * cluster.disconnect();
+ * ```
+ */
+export interface IoRedisCluster extends IoRedisClient {
+  /** `true` for an ioredis `Cluster` (typed `boolean` by ioredis). */
+  readonly isCluster: boolean;
+}
+
+/** True for an ioredis `Cluster` (`new Cluster()` from npm `ioredis`). */
+function isIoRedisCluster(client: unknown): client is IoRedisCluster {
+  return isObject(client) && client.isCluster === true && typeof client.call === "function" &&
+    isObject(client.options);
 }
 
 /** True for a single-server ioredis client (`new Redis()`, including Sentinel setups). */
@@ -49,10 +73,13 @@ function isIoRedisClient(client: unknown): client is IoRedisClient {
     typeof client.sendCommand === "function" && isObject(client.options);
 }
 
+/** The commands the adapter sends whose one key comes first. */
+const SINGLE_KEY = new Set(["GET", "SET", "TYPE", "PTTL", "ZRANGE", "ZREM", "LRANGE", "SMEMBERS"]);
+
 /** The positions of the keys in the commands the adapter sends. */
 function keyPositions(command: string[]): number[] {
   const name = command[0]?.toUpperCase();
-  if (name === "GET") return [1];
+  if (name !== undefined && SINGLE_KEY.has(name)) return [1];
   if (name === "SORT_RO") {
     // The key, and each GET pattern but `#` (ioredis puts the prefix before those too).
     return [1, ...command.flatMap((arg, i) => command[i - 1] === "GET" && arg !== "#" ? [i] : [])];
@@ -100,7 +127,7 @@ function withoutArguments(error: unknown): unknown {
   return error;
 }
 
-/** A connection over a single-server ioredis client. */
+/** A connection over an ioredis client or Cluster. */
 function ioRedisConnection(client: IoRedisClient): Connection {
   const keyPrefix = client.options.keyPrefix ?? "";
   if (typeof keyPrefix !== "string") {
@@ -110,6 +137,7 @@ function ioRedisConnection(client: IoRedisClient): Connection {
   }
   return {
     keyPrefix,
+    cluster: client.isCluster,
     send: async (command) => {
       if ((client.options.keyPrefix ?? "") !== keyPrefix) {
         throw new Error(
@@ -129,3 +157,6 @@ function ioRedisConnection(client: IoRedisClient): Connection {
 
 /** How to recognise the client, and talk to it: its row in `CLIENTS` (src/client.ts). @internal */
 export const ioredis = { detect: isIoRedisClient, connect: ioRedisConnection };
+
+/** How to recognise an ioredis Cluster, and talk to it: its row in `CLIENTS`. @internal */
+export const ioredisCluster = { detect: isIoRedisCluster, connect: ioRedisConnection };

@@ -10,6 +10,7 @@
  * @module
  */
 import { isObject } from "./_util.ts";
+import { keySlot } from "./key_slot.ts";
 import type { Connection } from "./connection.ts";
 import { normalizeReply } from "./reply.ts";
 
@@ -35,14 +36,102 @@ export interface NodeRedisClient {
 }
 
 /**
- * True for a node-redis cluster (`createCluster()`, npm `redis` 4, 5 or 6). Its `sendCommand`
- * takes a routing key and a read-only flag before the arguments, and it routes by slot.
+ * The part of a node-redis cluster (`createCluster()` from npm `redis` 4, 5 or 6) the adapter
+ * uses. Its `sendCommand` routes by the key it is given first (the arguments are not parsed).
  *
- * @internal
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import redis, { type NodeRedisCluster } from "@lucia-auth/adapter-session-redis";
+ * import { createCluster } from "redis";
+ *
+ * const cluster = createCluster({ rootNodes: [{ url: "redis://127.0.0.1:7000" }] });
+ * const nodeRedisCluster: NodeRedisCluster = cluster;
+ * redis(nodeRedisCluster); // The cluster path: one key per command.
+ * assert.equal(cluster.isOpen, false); // Connecting is up to you: await cluster.connect().
+ * ```
  */
-export function isNodeRedisCluster(client: unknown): boolean {
-  if (!isObject(client) || typeof client.sendCommand !== "function") return false;
-  return typeof client.getSlotMaster === "function" || typeof client.nodeClient === "function";
+export interface NodeRedisCluster {
+  /** Sends a raw command to the primary of `firstKey`'s slot. */
+  sendCommand(
+    firstKey: string | undefined,
+    isReadonly: boolean | undefined,
+    args: string[],
+  ): Promise<unknown>;
+  /** The primary serving a slot (marks the type: only a cluster has it). */
+  getSlotMaster(slot: number): unknown;
+}
+
+/** True for a node-redis cluster (`createCluster()`, npm `redis` 4, 5 or 6). */
+function isNodeRedisCluster(client: unknown): client is NodeRedisCluster {
+  return isObject(client) && typeof client.sendCommand === "function" &&
+    typeof client.getSlotMaster === "function" && typeof client.nodeClient === "function";
+}
+
+/** Keys of 16 slots spread over the cluster, to find keys that two different primaries serve. */
+const PROBES = Array.from("abcdefghijklmnop", (tag) => `{${tag}}`);
+
+/** The address of the primary serving `key`'s slot, by the client's own slot map. */
+function primaryOf(cluster: NodeRedisCluster, key: string): string | undefined {
+  const master = cluster.getSlotMaster(keySlot(key));
+  return isObject(master) && typeof master.address === "string" ? master.address : undefined;
+}
+
+/**
+ * node-redis 4 and 5 learn that a primary has failed over only from a `MOVED` reply, and while
+ * every command for the dead primary's slots waits in (or is refused by) that primary's own
+ * connection, none ever gets one: the client stays stuck for good. This sends each primary, by
+ * the client's map, one `EXISTS` of a key another primary serves; a live one answers `MOVED`,
+ * and the client reads the cluster's map again. (node-redis 6 finds the new primary by itself.)
+ */
+function nudge(cluster: NodeRedisCluster): void {
+  const seen = new Set<string>();
+  for (const route of PROBES) {
+    const routed = primaryOf(cluster, route);
+    const other = PROBES.find((key) => primaryOf(cluster, key) !== routed);
+    if (routed === undefined || other === undefined || seen.has(routed)) continue;
+    seen.add(routed);
+    cluster.sendCommand(route, true, ["EXISTS", other]).catch(() => {});
+  }
+}
+
+/** True for a failure of the connection (as opposed to an error reply from Redis). */
+function connectionFailed(error: unknown): boolean {
+  const name = error instanceof Error ? error.constructor.name : "";
+  const message = error instanceof Error ? error.message : "";
+  return /Offline|Closed|Socket|Disconnect|Timeout|Abort/.test(name) ||
+    /ECONNREFUSED|ECONNRESET|EPIPE|offline|closed/i.test(message);
+}
+
+/**
+ * A connection over a node-redis cluster: every command routed by its first key; on node-redis 4
+ * and 5, a failed connection or a stalled operation nudges the client to read the cluster's map
+ * again (at most every 200 ms).
+ */
+function nodeRedisClusterConnection(cluster: NodeRedisCluster): Connection {
+  const findsFailoversItself = typeof (cluster as unknown as Record<string, unknown>)
+    .getNodeClientForKey === "function"; // node-redis 6
+  let nudged = 0;
+  const stalled = () => {
+    if (findsFailoversItself || Date.now() - nudged < 200) return;
+    nudged = Date.now();
+    nudge(cluster);
+  };
+  return {
+    keyPrefix: "",
+    cluster: true,
+    stalled,
+    send: async (command, key) => {
+      try {
+        return normalizeReply(
+          await cluster.sendCommand(key === "" ? undefined : key, false, command),
+        );
+      } catch (error) {
+        if (connectionFailed(error)) stalled();
+        throw error;
+      }
+    },
+  };
 }
 
 /**
@@ -50,7 +139,7 @@ export function isNodeRedisCluster(client: unknown): boolean {
  * `connect` and `duplicate`, so the `isOpen` flag (node-redis only) tells them apart.
  */
 function isNodeRedisClient(client: unknown): client is NodeRedisClient {
-  if (!isObject(client) || isNodeRedisCluster(client)) return false;
+  if (!isObject(client) || typeof client.getSlotMaster === "function") return false;
   return typeof client.sendCommand === "function" && typeof client.connect === "function" &&
     typeof client.duplicate === "function" && typeof client.isOpen === "boolean";
 }
@@ -67,9 +156,13 @@ function nodeRedisConnection(client: NodeRedisClient): Connection {
   const target = c.options?.legacyMode === true && isObject(c.v4) ? c.v4 : client;
   return {
     keyPrefix: "",
+    cluster: false,
     send: async (command) => normalizeReply(await target.sendCommand(command)),
   };
 }
 
 /** How to recognise the client, and talk to it: its row in `CLIENTS` (src/client.ts). @internal */
 export const nodeRedis = { detect: isNodeRedisClient, connect: nodeRedisConnection };
+
+/** How to recognise a node-redis cluster, and talk to it: its row in `CLIENTS`. @internal */
+export const nodeRedisCluster = { detect: isNodeRedisCluster, connect: nodeRedisClusterConnection };

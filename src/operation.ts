@@ -40,10 +40,10 @@ export function operationRunner(
     if (deadline === undefined) return await attempt;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new DeadlineError(operation, keyForLog, deadline)),
-        deadline,
-      );
+      timer = setTimeout(() => {
+        connection.stalled?.();
+        reject(new DeadlineError(operation, keyForLog, deadline));
+      }, deadline);
     });
     attempt.catch(() => {}); // Settling after the deadline is not an unhandled rejection.
     try {

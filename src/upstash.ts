@@ -81,6 +81,7 @@ function upstashConnection(client: UpstashRedisClient): Connection {
   const requester = requesterOf(client) as Requester;
   return {
     keyPrefix: "",
+    cluster: false,
     send: async (command) => {
       // A Redis error is an HTTP 400, which the requester itself rejects with an UpstashError
       // carrying Redis's message; an `error` field in a 200 reply is handled the same way.

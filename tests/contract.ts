@@ -8,6 +8,7 @@
 import { before, describe } from "node:test";
 import { LuciaError } from "lucia-auth";
 import redis from "../mod.ts";
+import { type RedisCluster, type TestCluster, useRedisCluster } from "./cluster_harness.ts";
 import { freshNamespaces, type RedisServer, useRedis } from "./harness.ts";
 import { badInput } from "./contract/bad_input.ts";
 import { deletingSessions } from "./contract/deleting.ts";
@@ -26,20 +27,43 @@ export interface OpenedClient {
 }
 
 /**
- * Defines the contract suite for one client. `open` connects a client to the given server.
+ * Defines the contract suite for one client. `open` connects a client to the given server; with
+ * `cluster`, to a Redis Cluster the suite starts (tests/cluster_harness.ts).
  */
 export function contractSuite(
   clientName: string,
   open: (server: RedisServer) => Promise<OpenedClient>,
+): void;
+export function contractSuite(
+  clientName: string,
+  open: (cluster: RedisCluster) => Promise<OpenedClient>,
+  where: "cluster",
+  prepare?: (client: unknown, cluster: TestCluster) => Promise<void>,
+): void;
+export function contractSuite(
+  clientName: string,
+  open: (target: never) => Promise<OpenedClient>,
+  where: "server" | "cluster" = "server",
+  prepare?: (client: unknown, cluster: TestCluster) => Promise<void>,
 ): void {
   describe(`The Redis session adapter over ${clientName}`, () => {
-    const ctx = useRedis() as ContractContext & ReturnType<typeof useRedis>;
-    let opened: OpenedClient;
+    const cluster = where === "cluster";
+    const redisCtx = cluster ? useRedisCluster() : useRedis();
+    const ctx = { cluster } as ContractContext;
     before(async () => {
-      opened = await open(ctx.server);
+      const target = "cluster" in redisCtx ? redisCtx.cluster : redisCtx.server;
+      ctx.admin = redisCtx.admin;
+      ctx.monitor = "cluster" in redisCtx ? redisCtx.primaries : [redisCtx.server];
+      const opened = await open(target as never);
       ctx.client = opened.client;
-      ctx.cleanups.push(() => opened.close());
-    });
+      redisCtx.cleanups.push(() => opened.close());
+      if (prepare && "cluster" in redisCtx) {
+        // What the client lives through before the suite runs (a failover, say).
+        await prepare(opened.client, redisCtx);
+        ctx.admin = redisCtx.admin;
+        ctx.monitor = redisCtx.primaries;
+      }
+    }, { timeout: 120_000 });
 
     const fixture = (): Fixture => {
       const ns = freshNamespaces();

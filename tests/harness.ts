@@ -56,6 +56,8 @@ export function freshNamespaces(): { session: string; userSession: string; root:
 
 /** All keys under a test's root namespace (SCAN is fine in tests; never on a request path). */
 export async function keysUnder(admin: Admin, root: string): Promise<string[]> {
+  const cluster = admin as Admin & { scanKeys?: (pattern: string) => Promise<string[]> };
+  if (cluster.scanKeys) return (await cluster.scanKeys(`${root}:*`)).sort();
   const found: string[] = [];
   let cursor = "0";
   do {
@@ -73,26 +75,60 @@ export async function keysUnder(admin: Admin, root: string): Promise<string[]> {
   return found.sort();
 }
 
+/**
+ * The keys under a test's root namespace but tombstones (an empty string: what the cluster path
+ * leaves under a signed-out session's key until it expires).
+ */
+export async function liveKeysUnder(admin: Admin, root: string): Promise<string[]> {
+  const keys = await keysUnder(admin, root);
+  const values = await Promise.all(
+    keys.map(async (key) => (await admin.type(key)) === "string" ? await admin.get(key) : key),
+  );
+  return keys.filter((_, i) => values[i] !== "");
+}
+
 /** One command seen by MONITOR. */
 export interface SeenCommand {
   /** True when a Lua script issued it (inside an EVAL/EVALSHA). */
   fromScript: boolean;
   /** The command name, upper-cased. */
   name: string;
+  /** When the server ran it (its clock, in seconds), to order what several servers saw. */
+  at: number;
 }
 
 function parseMonitorLine(line: string): SeenCommand | null {
-  const m = /^\+\d+\.\d+ \[\d+ ([^\]]+)\] "([^"]+)"/.exec(line);
+  const m = /^\+(\d+\.\d+) \[\d+ ([^\]]+)\] "([^"]+)"/.exec(line);
   if (!m) return null;
-  return { fromScript: m[1] === "lua", name: m[2].toUpperCase() };
+  return { fromScript: m[2] === "lua", name: m[3].toUpperCase(), at: Number(m[1]) };
+}
+
+/** Where a redis-server listens. */
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
 }
 
 /**
- * Runs `fn` while a MONITOR connection records every command Redis executes, and returns what it
- * saw (commands from the harness itself are excluded by a marker).
+ * Runs `fn` while a MONITOR connection to each server records every command it executes, and
+ * returns what they saw (commands from the harness itself are excluded by a marker).
  */
 export async function recordCommands(
-  server: RedisServer,
+  at: Endpoint | readonly Endpoint[],
+  fn: () => Promise<unknown>,
+): Promise<SeenCommand[]> {
+  const servers = "host" in at ? [at as Endpoint] : at as readonly Endpoint[];
+  if (servers.length === 1) return await recordOne(servers[0], fn);
+  // Several servers: nest the recordings, so that each sees the whole of `fn`.
+  let inner: SeenCommand[] = [];
+  const outer = await recordOne(servers[0], async () => {
+    inner = await recordCommands(servers.slice(1), fn);
+  });
+  return [...outer, ...inner].sort((a, b) => a.at - b.at);
+}
+
+async function recordOne(
+  server: Endpoint,
   fn: () => Promise<unknown>,
 ): Promise<SeenCommand[]> {
   const socket = new Socket();

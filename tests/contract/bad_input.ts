@@ -19,7 +19,7 @@ async function rejectsWithoutWriting(
   expected: RegExp,
   errorType: new (...args: never[]) => Error = TypeError,
 ) {
-  const seen = await recordCommands(ctx.server, async () => {
+  const seen = await recordCommands(ctx.monitor, async () => {
     await assert.rejects(run, (error: unknown) => {
       assert.ok(error instanceof errorType, `expected ${errorType.name}, got ${String(error)}`);
       assert.match((error as Error).message, expected);

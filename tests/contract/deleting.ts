@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { keysUnder } from "../harness.ts";
+import { keysUnder, liveKeysUnder } from "../harness.ts";
 import { type ContractContext, type Fixture, HOUR, long, session } from "./fixture.ts";
 
 /** Defines the group for one client; contractSuite() in tests/contract.ts calls it. */
@@ -54,18 +54,21 @@ export function deletingSessions(ctx: ContractContext, fixture: () => Fixture): 
       await adapter.setSession(session("b", "bob"));
       await adapter.deleteSessionsByUserId("alice");
       assert.deepEqual(await adapter.getSessionsByUserId("alice"), []);
-      assert.deepEqual(await keysUnder(ctx.admin, ns.root), [
+      assert.deepEqual(await liveKeysUnder(ctx.admin, ns.root), [
         `${ns.session}:b`,
         `${ns.userSession}:bob`,
       ]);
     });
 
+    // On a cluster every session is its own command (another slot): 20,000 keeps the suite short.
+    const count = ctx.cluster ? 20_000 : 100_000;
     it(
-      "a user with 100,000 sessions can list them all and be signed out everywhere",
+      `a user with ${
+        count.toLocaleString("en")
+      } sessions can list them all and be signed out everywhere`,
       long,
       async () => {
         const { adapter, ns, indexKey } = fixture();
-        const count = 100_000;
         const idle = Date.now() + HOUR;
         // Seed in the documented model with a script, in batches (test fixture, not the adapter).
         const seed = `for i = tonumber(ARGV[1]), tonumber(ARGV[2]) do
@@ -74,7 +77,16 @@ export function deletingSessions(ctx: ContractContext, fixture: () => Fixture): 
           active_expires = tonumber(ARGV[4]), idle_expires = tonumber(ARGV[4])}), 'PXAT', ARGV[4])
         redis.call('ZADD', KEYS[1], ARGV[4], id)
       end`;
-        for (let start = 0; start < count; start += 20_000) {
+        for (let start = 0; ctx.cluster && start < count; start += 1000) {
+          // One script cannot write keys of several slots: a pipeline of single-key commands.
+          await Promise.all(Array.from({ length: 1000 }, async (_, j) => {
+            const id = `sess${start + j}`;
+            const value = { id, user_id: "many", active_expires: idle, idle_expires: idle };
+            await ctx.admin.set(`${ns.session}:${id}`, JSON.stringify(value), { PXAT: idle });
+            await ctx.admin.zAdd(indexKey("many"), { score: idle, value: id });
+          }));
+        }
+        for (let start = 0; !ctx.cluster && start < count; start += 20_000) {
           await ctx.admin.sendCommand([
             "EVAL",
             seed,
@@ -91,7 +103,7 @@ export function deletingSessions(ctx: ContractContext, fixture: () => Fixture): 
         assert.equal(sessions.length, count + 1);
         assert.equal(new Set(sessions.map((s) => s.id)).size, count + 1);
         await adapter.deleteSessionsByUserId("many");
-        assert.deepEqual(await keysUnder(ctx.admin, ns.root), []);
+        assert.deepEqual(await liveKeysUnder(ctx.admin, ns.root), []);
       },
     );
   });

@@ -11,7 +11,7 @@ import redis, {
   type RedisSessionAdapterOptions,
   type SessionSchema,
 } from "../../mod.ts";
-import type { Admin, freshNamespaces, RedisServer } from "../harness.ts";
+import type { Admin, Endpoint, freshNamespaces } from "../harness.ts";
 
 /** An hour in milliseconds. */
 export const HOUR = 60 * 60 * 1000;
@@ -22,7 +22,10 @@ export const long = { timeout: 120_000 };
 
 /** The suite's Redis (set once its `before` hook has run) and the client under test. */
 export interface ContractContext {
-  server: RedisServer;
+  /** True for a Redis Cluster (known when the suite is defined). */
+  readonly cluster: boolean;
+  /** The servers to MONITOR: the one server, or the cluster's primaries. */
+  monitor: Endpoint[];
   admin: Admin;
   client: unknown;
 }

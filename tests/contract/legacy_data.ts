@@ -6,7 +6,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { keysUnder } from "../harness.ts";
+import { liveKeysUnder } from "../harness.ts";
 import { type ContractContext, type Fixture, HOUR, session } from "./fixture.ts";
 
 /** Defines the group for one client; contractSuite() in tests/contract.ts calls it. */
@@ -89,7 +89,7 @@ export function legacyData(ctx: ContractContext, fixture: () => Fixture): void {
         const h = fixture();
         await seedLegacy(h, kind, "c");
         await h.adapter.deleteSessionsByUserId("c");
-        assert.deepEqual(await keysUnder(ctx.admin, h.ns.root), []);
+        assert.deepEqual(await liveKeysUnder(ctx.admin, h.ns.root), []);
       });
     }
   });

@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { keysUnder, sleep } from "../harness.ts";
+import { keysUnder, liveKeysUnder, sleep } from "../harness.ts";
 import { type ContractContext, type Fixture, HOUR, redisWith, session } from "./fixture.ts";
 
 /** Defines the group for one client; contractSuite() in tests/contract.ts calls it. */
@@ -64,7 +64,7 @@ export function userIndex(ctx: ContractContext, fixture: () => Fixture): void {
       await ctx.admin.del(sessionKey("lost"));
       assert.deepEqual((await adapter.getSessionsByUserId("u")).map((s) => s.id), ["kept"]);
       await adapter.deleteSessionsByUserId("u");
-      assert.deepEqual(await keysUnder(ctx.admin, ns.root), []);
+      assert.deepEqual(await liveKeysUnder(ctx.admin, ns.root), []);
     });
 
     it("with maxSessionsPerUser, a new session signs the user's oldest sessions out beyond the cap", async () => {

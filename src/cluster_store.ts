@@ -1,0 +1,249 @@
+/**
+ * The store on a Redis Cluster. A session key (`session:<id>`) and its user's index
+ * (`userSession:<userId>`) hash to different slots, so no command may touch both; the key names
+ * stay those of a single server (data moves between the two unchanged), and the operations are
+ * made of one-key steps in an order that keeps this invariant at every moment, whatever fails
+ * between two steps:
+ *
+ * > **Every live session is in its owner's index.**
+ *
+ * - setSession adds the index entry first (`ZADD … NX`), then writes the session (`SET … PXAT …
+ *   NX`). When the `SET` is refused, the entry is taken back, but only while it still has this
+ *   write's score (a writer of the same id for the same user that won rescored it).
+ * - deleteSession deletes the session first, then its index entry.
+ * - deleteSessionsByUserId reads the index, overwrites each listed session of the user with a
+ *   tombstone (an empty string expiring at the session's idle expiry; a missing key gets one
+ *   too, so a login whose entry is written but whose `SET … NX` has not landed fails instead of
+ *   bringing the session back), and only then drops the ids. A login whose entry lands after the
+ *   read was created after the sign-out began, and stays indexed for the next one.
+ * - Entries are dropped only once their idle expiry has passed, or when they point at a tombstone
+ *   or another user's session: never only because the session key is missing (that may be a login
+ *   in flight).
+ *
+ * A crash between steps leaves at worst an index entry pointing at nothing or at a tombstone,
+ * which reads leave out and later writes drop. Each step is atomic on its key; an operation as a
+ * whole is not atomic across keys (a multi-id deleteSession is one step per id).
+ *
+ * @module
+ */
+import { CLUSTER_SCRIPTS } from "./cluster_lua.ts";
+import type { Reply } from "./connection.ts";
+import { convertLegacyIndex } from "./legacy.ts";
+import { scriptRunner } from "./scripts.ts";
+import {
+  checkReply,
+  type SessionRecord,
+  type Store,
+  type StoreContext,
+  stringOrNull,
+} from "./store.ts";
+
+/** Commands in flight at once for one operation (a user with 20,000 sessions, say). */
+const IN_FLIGHT = 500;
+
+/** `work` for each item, at most IN_FLIGHT at a time; the results in order. */
+async function inBatches<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += IN_FLIGHT) {
+    out.push(...await Promise.all(items.slice(i, i + IN_FLIGHT).map(work)));
+  }
+  return out;
+}
+
+function wrongType(error: unknown): boolean {
+  return error instanceof Error && error.message.includes("WRONGTYPE");
+}
+
+function isFailure(reply: Reply): boolean {
+  return Array.isArray(reply) && reply.length === 3 && reply[0] === null;
+}
+
+/** The user_id stored in a session value, or undefined when it is not a readable session. */
+function ownerOf(value: string): string | undefined {
+  try {
+    const owner = JSON.parse(value)?.user_id;
+    return typeof owner === "string" ? owner : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `ZRANGE … WITHSCORES` as pairs: `[id, score, …]` (RESP2) or `[[id, score], …]` (RESP3). */
+function scored(reply: Reply): [string, number][] {
+  if (!Array.isArray(reply)) return [];
+  if (reply.every(Array.isArray)) {
+    return (reply as Reply[][]).map(([id, score]) => [String(id), Number(score)]);
+  }
+  const out: [string, number][] = [];
+  for (let i = 0; i + 1 < reply.length; i += 2) out.push([String(reply[i]), Number(reply[i + 1])]);
+  return out;
+}
+
+/**
+ * The store for a Redis Cluster client: every command touches one key and is routed by it.
+ *
+ * @internal
+ */
+export function clusterStore({ connection, keys, run, maxSessionsPerUser }: StoreContext): Store {
+  const script = scriptRunner(connection, CLUSTER_SCRIPTS);
+  const send = (command: string[]) => connection.send(command, command[1]);
+  const cap = String(maxSessionsPerUser);
+
+  /**
+   * Runs a step on the user's index; if the index turns out to be a legacy list or set, converts
+   * it and runs the step again. A failure reply (another type) becomes a RedisOperationError.
+   */
+  const onIndex = async (operation: string, userId: string, step: () => Promise<Reply>) => {
+    let reply: Reply;
+    try {
+      reply = await step();
+    } catch (error) {
+      if (!wrongType(error)) throw error;
+      if (await convertLegacyIndex(connection, keys, script, userId) === undefined) throw error;
+      return await step();
+    }
+    if (isFailure(reply) && await convertLegacyIndex(connection, keys, script, userId)) {
+      reply = await step();
+    }
+    return checkReply(operation, keys, reply);
+  };
+
+  /** The index entries, as `[id, score]`; a legacy index is read as it is (score NaN). */
+  const entriesOf = async (userId: string): Promise<[string, number][]> => {
+    const index = keys.userSession(userId);
+    try {
+      return scored(await send(["ZRANGE", index, "0", "-1", "WITHSCORES"]));
+    } catch (error) {
+      if (!wrongType(error)) throw error;
+      const kind = await send(["TYPE", index]);
+      if (kind !== "list" && kind !== "set") throw error;
+      const ids = await send(kind === "list" ? ["LRANGE", index, "0", "-1"] : ["SMEMBERS", index]);
+      return (Array.isArray(ids) ? ids : []).map((id) => [String(id), NaN]);
+    }
+  };
+
+  /** Signs out the user's ids beyond the cap that the index step returned. */
+  const signOutOldest = async (userId: string, ids: string[]) => {
+    await Promise.all(ids.map(async (id) => {
+      const key = keys.session(id);
+      checkReply("setSession", keys, await script("sessionDelete", [key], [userId]));
+    }));
+    const index = keys.userSession(userId);
+    checkReply("setSession", keys, await script("indexDrop", [index], ids));
+  };
+
+  const insert = async (record: SessionRecord): Promise<boolean> => {
+    const index = keys.userSession(record.userId);
+    const key = keys.session(record.id);
+    const at = String(record.expiresAt);
+    const added = await onIndex(
+      "setSession",
+      record.userId,
+      () => script("indexAdd", [index], [record.id, at, cap, "nx"]),
+    ) as [number, Reply[]];
+    const stored = await send(["SET", key, record.json, "PXAT", at, "NX"]);
+    if (stored === null) {
+      // Refused: the id is taken, unless by this very session (a retry of this write).
+      let current: string | null;
+      try {
+        current = stringOrNull(await send(["GET", key]), "GET");
+      } catch (error) {
+        if (added[0] === 1) await script("indexUndo", [index], [record.id, at]);
+        throw error;
+      }
+      if (current !== record.json) {
+        if (added[0] === 1) await script("indexUndo", [index], [record.id, at]);
+        return false;
+      }
+    } else if (added[0] === 0) {
+      // The entry was there already (stale): give it this session's expiry.
+      await onIndex(
+        "setSession",
+        record.userId,
+        () => script("indexAdd", [index], [record.id, at, "0", "set"]),
+      );
+    }
+    const over = (added[1] ?? []).map(String);
+    if (over.length > 0) await signOutOldest(record.userId, over);
+    return true;
+  };
+
+  const removeOne = async (id: string) => {
+    const key = keys.session(id);
+    const reply = checkReply("deleteSession", keys, await script("sessionDelete", [key], [""]));
+    const [deleted, value] = reply as [number, string | null];
+    const owner = deleted === 1 && value !== null ? ownerOf(value) : undefined;
+    if (owner === undefined) return;
+    const index = keys.userSession(owner);
+    await onIndex("deleteSession", owner, () => script("indexDrop", [index], [id]));
+  };
+
+  return {
+    get: (id) => {
+      const key = keys.session(id);
+      return run("getSession", keys.sessionForLog(id), async () => {
+        const value = stringOrNull(await send(["GET", key]), "GET");
+        return value === "" ? null : value;
+      });
+    },
+
+    listByUser: (userId) => {
+      const index = keys.userSession(userId);
+      return run("getSessionsByUserId", index, async () => {
+        const entries = await entriesOf(userId);
+        const values = await inBatches(entries, async ([id]) => {
+          try {
+            return stringOrNull(await send(["GET", keys.session(id)]), "GET");
+          } catch (error) {
+            if (wrongType(error)) return null; // Not a session: as MGET on one server.
+            throw error;
+          }
+        });
+        const live: [string, string][] = [];
+        const drop: string[] = [];
+        let expired = false;
+        const now = Date.now();
+        entries.forEach(([id, score], i) => {
+          const value = values[i];
+          if (score < now) expired = true;
+          if (value === null) return; // Gone, or a login in flight: dropped once expired.
+          const owner = value === "" ? "" : ownerOf(value);
+          if (owner === "" || (owner !== undefined && owner !== userId)) drop.push(id);
+          else live.push([id, value]);
+        });
+        if ((drop.length > 0 || expired) && entries.every(([, score]) => !Number.isNaN(score))) {
+          // Best effort: a read-only replica refuses it, and the read is still right.
+          await script("indexDrop", [index], drop).catch(() => {});
+        }
+        return live;
+      });
+    },
+
+    insert: (record) => run("setSession", keys.sessionForLog(record.id), () => insert(record)),
+
+    remove: (ids) =>
+      run("deleteSession", keys.sessionForLog(ids[0] ?? ""), async () => {
+        await Promise.all([...new Set(ids)].map(removeOne));
+      }),
+
+    removeUser: (userId) => {
+      const index = keys.userSession(userId);
+      return run("deleteSessionsByUserId", index, async () => {
+        let entries = await entriesOf(userId);
+        if (entries.some(([, score]) => Number.isNaN(score))) {
+          await convertLegacyIndex(connection, keys, script, userId);
+          entries = await entriesOf(userId);
+        }
+        await inBatches(entries, async ([id, score]) => {
+          const key = keys.session(id);
+          const reply = await script("sessionRevoke", [key], [userId, String(score)]);
+          checkReply("deleteSessionsByUserId", keys, reply);
+        });
+        if (entries.length > 0) {
+          const drop = entries.map(([id]) => id);
+          checkReply("deleteSessionsByUserId", keys, await script("indexDrop", [index], drop));
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Converting an index left by the earlier adapters (a LIST in 1.x, a SET in 2.x) into the sorted
+ * set, one key at a time, for a Redis Cluster (where one script cannot read an index and its
+ * sessions, which live in other slots). It follows the same rules as the single-server scripts'
+ * conversion (`lua_lib.ts`), and is safe while the application serves traffic: every session key
+ * is changed only if it still holds what was read, and the index is replaced only if it is still
+ * exactly what was read (otherwise the conversion starts over).
+ *
+ * @module
+ */
+import { MAX_TIME } from "./_util.ts";
+import type { Connection, Reply } from "./connection.ts";
+import type { Keys } from "./options.ts";
+import type { RunScript } from "./scripts.ts";
+import type { CLUSTER_SCRIPTS } from "./cluster_lua.ts";
+
+/** What the conversion did. @internal */
+export interface Converted {
+  /** The index's type before: `list`, `set`, or `zset`/`none` when there was nothing to do. */
+  readonly kind: string;
+  /** Ids kept in the new index. */
+  readonly kept: number;
+  /** Dead sessions deleted. */
+  readonly deleted: number;
+  /** Session keys given their idle expiry. */
+  readonly expiries: number;
+}
+
+/** A decision for one listed id. */
+type Entry =
+  | { id: string; key: string; score: number; value?: string; at?: number }
+  | { id: string; key: string; dead: string };
+
+function isMessage(error: unknown, text: string): boolean {
+  return error instanceof Error && error.message.includes(text);
+}
+
+/** The value of a key, or undefined when it holds no string. */
+async function getString(connection: Connection, key: string): Promise<string | null | undefined> {
+  try {
+    const value = await connection.send(["GET", key], key);
+    return typeof value === "string" ? value : null;
+  } catch (error) {
+    if (isMessage(error, "WRONGTYPE")) return undefined;
+    throw error;
+  }
+}
+
+/** Decides what becomes of one listed id (the same rules as the scripts' `convert`). */
+async function decide(
+  connection: Connection,
+  key: string,
+  id: string,
+  userId: string,
+  now: number,
+): Promise<Entry | undefined> {
+  const value = await getString(connection, key);
+  if (typeof value !== "string" || value === "") return undefined;
+  let session: Record<string, unknown> | undefined;
+  try {
+    const parsed = JSON.parse(value);
+    if (typeof parsed === "object" && parsed !== null) session = parsed;
+  } catch {
+    // Not JSON: kept, scored by its key's expiry.
+  }
+  const owner = session?.user_id;
+  if (typeof owner === "string" && owner !== userId) return undefined;
+  const idle = typeof owner === "string" ? Number(session?.idle_expires) : NaN;
+  if (Number.isFinite(idle) && idle > 0 && idle <= MAX_TIME) {
+    const at = Math.ceil(idle);
+    return at <= now ? { id, key, dead: value } : { id, key, score: at, value, at };
+  }
+  const ttl = Number(await connection.send(["PTTL", key], key));
+  if (ttl > 0) return { id, key, score: now + ttl };
+  if (ttl === -1) return { id, key, score: MAX_TIME };
+  return undefined;
+}
+
+/**
+ * Converts the user's index if it is a legacy list or set. Returns undefined when the index holds
+ * another type (nothing done), and what was done otherwise.
+ *
+ * @internal
+ */
+export async function convertLegacyIndex(
+  connection: Connection,
+  keys: Keys,
+  script: RunScript<keyof typeof CLUSTER_SCRIPTS>,
+  userId: string,
+): Promise<Converted | undefined> {
+  const index = keys.userSession(userId);
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const kind = String(await connection.send(["TYPE", index], index));
+    if (kind === "zset" || kind === "none") return { kind, kept: 0, deleted: 0, expiries: 0 };
+    if (kind !== "list" && kind !== "set") return undefined;
+    const read = await connection.send(
+      kind === "list" ? ["LRANGE", index, "0", "-1"] : ["SMEMBERS", index],
+      index,
+    );
+    const ids = (Array.isArray(read) ? read : []).filter((id): id is string =>
+      typeof id === "string"
+    );
+    const time = await connection.send(["TIME"], index) as Reply[];
+    const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
+    const entries = (await Promise.all(
+      [...new Set(ids)].map((id) => decide(connection, keys.session(id), id, userId, now)),
+    )).filter((entry) => entry !== undefined);
+    // Sessions first (each only if it still holds what was read): dead ones deleted, live ones
+    // given their idle expiry. Then the index, only if it is still what was read.
+    let deleted = 0, expiries = 0;
+    await Promise.all(entries.map(async (entry) => {
+      if ("dead" in entry) {
+        deleted += Number(await script("sessionExpire", [entry.key], [entry.dead, "0"]));
+      } else if (entry.value !== undefined) {
+        expiries += Number(
+          await script("sessionExpire", [entry.key], [entry.value, String(entry.at)]),
+        );
+      }
+    }));
+    const kept = entries.filter((entry) => "score" in entry) as { id: string; score: number }[];
+    const replaced = await script("indexReplace", [index], [
+      kind,
+      String(ids.length),
+      ...ids,
+      ...kept.flatMap((entry) => [String(entry.score), entry.id]),
+    ]);
+    if (replaced === 1) return { kind, kept: kept.length, deleted, expiries };
+  }
+  throw new Error(`The legacy index "${index}" kept changing while it was being converted`);
+}

@@ -1,0 +1,8 @@
+/**
+ * The contract suite over Redis Cluster clients (node-redis 4, 5 and 6 `createCluster()`,
+ * ioredis 5 and 6 `Cluster`), against a real local cluster of 3 primaries and 3 replicas.
+ */
+import { CLUSTER_SETUPS } from "./cluster_harness.ts";
+import { contractSuite } from "./contract.ts";
+
+for (const setup of CLUSTER_SETUPS) contractSuite(setup.name, setup.open, "cluster");
