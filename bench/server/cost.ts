@@ -45,6 +45,7 @@ export async function costMode(
       // Every subject's data in one database (each its own users and ids), then the requests
       // in slices: each round runs a slice of every subject, in an order rotated per round.
       await admin.send(["FLUSHALL", "SYNC"]);
+      await admin.send(["SCRIPT", "FLUSH", "SYNC"]);
       const prepared = new Map<SubjectKey, { cell: Cell; record: CostRecord }>();
       for (const key of here) {
         const { subject } = counted.get(key)!;

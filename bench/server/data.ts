@@ -45,6 +45,12 @@ function randomString(seed: number, length: number): string {
 }
 
 /**
+ * When set, every universe's expiries start from this time (ms) instead of 14 days from now:
+ * the instruction counts set it, so that even the digits of the stored times repeat.
+ */
+export const clock: { base?: number } = {};
+
+/**
  * A universe of users with `perUser` sessions each: session `n` belongs to user
  * `floor(n / perUser)` unless given another, and expires at `base + n` ms.
  */
@@ -52,8 +58,8 @@ export class Universe {
   readonly base: number;
   private readonly ids = new Map<number, string>();
   private readonly users = new Map<number, string>();
-  constructor(readonly seed: number, readonly perUser: number, base = Date.now() + 14 * DAY) {
-    this.base = base;
+  constructor(readonly seed: number, readonly perUser: number, base?: number) {
+    this.base = base ?? clock.base ?? Date.now() + 14 * DAY;
   }
   /** Session id `n`: 40 random characters of [a-z0-9]. */
   id(n: number): string {

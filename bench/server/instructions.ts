@@ -12,7 +12,7 @@ import { check, log } from "../load/common.ts";
 import { INDEX_PREFIX, rawSender, SESSION_PREFIX, type SubjectKey } from "../subjects.ts";
 import type { CallgrindServer } from "./callgrind.ts";
 import { type Cell, cellLabel, hasOp, prepareCell, seed } from "./cells.ts";
-import { Universe } from "./data.ts";
+import { clock, Universe } from "./data.ts";
 import type { ServerFamily } from "./family.ts";
 import { scriptCaller } from "./floor.ts";
 import type { InstructionRecord, ServerConfig } from "./types.ts";
@@ -20,6 +20,17 @@ import { type Args, type Variant, VARIANTS } from "./variants.ts";
 
 /** The subjects whose instructions are counted. */
 export const INSTRUCTION_SUBJECTS: SubjectKey[] = ["ours", "v2", "floor", "raw"];
+
+/**
+ * A flushed database and a new Lua interpreter (`SCRIPT FLUSH` replaces it): each cell starts
+ * from the same state, with only its own scripts loaded.
+ */
+async function fresh(admin: Admin): Promise<void> {
+  // The same stored times in every run: 14 days after the run's day began (UTC).
+  clock.base ??= Math.floor(Date.now() / 86_400_000) * 86_400_000 + 14 * 86_400_000;
+  await admin.send(["FLUSHALL", "SYNC"]);
+  await admin.send(["SCRIPT", "FLUSH", "SYNC"]);
+}
 
 async function measure(
   server: CallgrindServer,
@@ -52,7 +63,7 @@ export async function instructionsMode(
       for (const key of INSTRUCTION_SUBJECTS) {
         const { subject } = family.make(key);
         if (!hasOp(subject, spec) || (key === "floor" && spec.op === "getSession")) continue;
-        await admin.send(["FLUSHALL", "SYNC"]);
+        await fresh(admin);
         const seeder = family.seederFor(key, label, subject);
         // The same seed in every repeat: the same requests, so the counts can be compared.
         const cell = await prepareCell(spec, subject, seeder, spec.size, 9000 + c);
@@ -184,7 +195,7 @@ export async function variantsMode(
   for (let repeat = 0; repeat < config.instructions.repeats; repeat++) {
     for (const v of VARIANTS) {
       const size = config.instructions.variantSize[v.chain] ?? 100;
-      await admin.send(["FLUSHALL", "SYNC"]);
+      await fresh(admin);
       const cell = await variantCell(v, family, size, 9500);
       const { total, cron } = await measure(server, admin, cell);
       out.push({ op: v.chain, subject: v.label, repeat, ops: size, total, cron });

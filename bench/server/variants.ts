@@ -1,6 +1,6 @@
 /**
  * Script variants for "What each change bought": chains that go from the previous design's
- * scripts (git b67ca21, src/scripts.ts, copied below as they were) to the current ones (`SCRIPTS`
+ * scripts (git b67ca21, src/scripts.ts, copied as they were in previous.ts) to the current ones (`SCRIPTS`
  * of src/lua.ts), one change at a time, so that counting the instructions of each shows what
  * each change saved or cost. The intermediate variants exist only here.
  *
@@ -12,128 +12,7 @@
  */
 import { SCRIPTS } from "../../src/lua.ts";
 import { FLOOR } from "./floor.ts";
-
-/** The previous design's shared prelude (b67ca21), defined on every call of every script. */
-const PREV_PRELUDE = `
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-local function set_expiry(index)
-  local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
-  if last[2] then redis.call('PEXPIREAT', index, last[2]) end
-end
-local function convert(index, session_prefix)
-  local kind = redis.call('TYPE', index)['ok']
-  local ids
-  if kind == 'list' then
-    ids = redis.call('LRANGE', index, 0, -1)
-  elseif kind == 'set' then
-    ids = redis.call('SMEMBERS', index)
-  else
-    return
-  end
-  local now = now_ms()
-  redis.call('DEL', index)
-  for _, id in ipairs(ids) do
-    local key = session_prefix .. id
-    local raw = redis.call('GET', key)
-    if raw then
-      local ok, session = pcall(cjson.decode, raw)
-      local idle = ok and type(session) == 'table' and tonumber(session['idle_expires'])
-      if idle then
-        idle = math.ceil(idle)
-        if idle < now then
-          redis.call('DEL', key)
-        else
-          redis.call('PEXPIREAT', key, idle)
-          redis.call('ZADD', index, idle, id)
-        end
-      else
-        local ttl = redis.call('PTTL', key)
-        if ttl >= 0 then redis.call('ZADD', index, now + ttl, id) end
-      end
-    end
-  end
-  set_expiry(index)
-end
-local function failed(reply)
-  return type(reply) == 'table' and reply['err'] ~= nil
-end
-local function on_index(index, session_prefix, ...)
-  local reply = redis.pcall(...)
-  if failed(reply) then
-    convert(index, session_prefix)
-    reply = redis.call(...)
-  end
-  return reply
-end
-`;
-
-const PREV_SET = `
-if not redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2], 'NX') then return 0 end
-local added = redis.pcall('ZADD', KEYS[2], ARGV[2], ARGV[3])
-if failed(added) then
-  convert(KEYS[2], ARGV[4])
-  added = redis.pcall('ZADD', KEYS[2], ARGV[2], ARGV[3])
-  if failed(added) then
-    redis.call('DEL', KEYS[1])
-    return added
-  end
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now_ms())
-set_expiry(KEYS[2])
-return 1
-`;
-
-const PREV_LIST = `
-local ids = on_index(KEYS[1], ARGV[1], 'ZRANGE', KEYS[1], 0, -1)
-if #ids == 0 then return {} end
-local values, dead = {}, {}
-for i = 1, #ids, 1000 do
-  local last = math.min(i + 1000 - 1, #ids)
-  local keys = {}
-  for j = i, last do keys[#keys + 1] = ARGV[1] .. ids[j] end
-  local got = redis.call('MGET', unpack(keys))
-  for j = i, last do
-    local value = got[j - i + 1]
-    values[j] = value
-    if not value then dead[#dead + 1] = ids[j] end
-  end
-end
-for i = 1, #dead, 1000 do
-  redis.call('ZREM', KEYS[1], unpack(dead, i, math.min(i + 1000 - 1, #dead)))
-end
-if #dead > 0 then set_expiry(KEYS[1]) end
-return {ids, values}
-`;
-
-const PREV_DELETE = `
-for i, key in ipairs(KEYS) do
-  local raw = redis.call('GETDEL', key)
-  if raw then
-    local ok, session = pcall(cjson.decode, raw)
-    local user = ok and type(session) == 'table' and session['user_id']
-    if type(user) == 'string' or type(user) == 'number' then
-      local index = ARGV[1] .. user
-      if on_index(index, ARGV[2], 'ZREM', index, ARGV[i + 2]) > 0 then set_expiry(index) end
-    end
-  end
-end
-return 0
-`;
-
-const PREV_DELETE_USER = `
-local ids = on_index(KEYS[1], ARGV[1], 'ZRANGE', KEYS[1], 0, -1)
-if #ids == 0 then return 0 end
-for i = 1, #ids, 1000 do
-  local keys = {}
-  if i == 1 then keys[1] = KEYS[1] end
-  for j = i, math.min(i + 1000 - 1, #ids) do keys[#keys + 1] = ARGV[1] .. ids[j] end
-  redis.call('DEL', unpack(keys))
-end
-return #ids
-`;
+import { PREV_DELETE, PREV_DELETE_USER, PREV_LIST, PREV_PRELUDE, PREV_SET } from "./previous.ts";
 
 /** The current scripts' owner_of helper (src/lua.ts), for the variant that adopts it alone. */
 const OWNER_OF = `
@@ -193,6 +72,29 @@ function eagerRare(source: string, bodyStart: string): string {
   const body = source.slice(at).replaceAll("rare()", "RARE_LIB");
   return source.slice(0, at) + "local RARE_LIB = rare()\n" + body;
 }
+
+// The current scripts with one part taken out, to show what that part costs.
+const SET_NO_PRUNE = swap(
+  SCRIPTS.setSession,
+  "if ARGV[6] ~= '0' or string.byte(ARGV[3], -1) % 8 == 0 then",
+  "if ARGV[6] ~= '0' then",
+);
+const SET_NO_EXPIRY = swap(
+  SCRIPTS.setSession,
+  "local moved = redis.pcall('PEXPIREAT', KEYS[2], ARGV[2], 'GT')",
+  "local moved = 1",
+);
+const DELETE_USER_PREFIX = swap(
+  swap(
+    SCRIPTS.deleteUserSessions,
+    "local values, mine, m = mget(ARGV[1], ids), {KEYS[1]}, 1",
+    `local values, mine, m = mget(ARGV[1], ids), {KEYS[1]}, 1
+local front = '{"user_id":' .. cjson.encode(ARGV[2]) .. ','`,
+  ),
+  "if value and value ~= '' and owner_of(value) == ARGV[2] then",
+  `if value and (string.sub(value, 1, #front) == front or
+      (value ~= '' and owner_of(value) == ARGV[2])) then`,
+);
 
 // deleteSession.
 const DELETE_1 = swap(
@@ -289,6 +191,21 @@ export const VARIANTS: Variant[] = [
   },
   {
     chain: "setSession",
+    label: "current, no pruning",
+    change: "the current script without its 1-in-8 pruning: what pruning costs on average",
+    call: script(SET_NO_PRUNE, "current"),
+    reference: true,
+  },
+  {
+    chain: "setSession",
+    label: "current, no index expiry",
+    change: "the current script without PEXPIREAT … GT/NX: what keeping the index's expiry " +
+      "costs (without it an index outlives its sessions)",
+    call: script(SET_NO_EXPIRY, "current"),
+    reference: true,
+  },
+  {
+    chain: "setSession",
     label: "floor script",
     change: "SET … PXAT … NX + ZADD, nothing else",
     call: script(FLOOR.set, "floor"),
@@ -368,6 +285,14 @@ export const VARIANTS: Variant[] = [
     label: "current",
     change: "ZRANGE, MGET and an owner check of every listed session, then DEL",
     call: script(SCRIPTS.deleteUserSessions, "current"),
+  },
+  {
+    chain: "deleteSessionsByUserId(10)",
+    label: "current, owner by one prefix compare",
+    change: "the current script with each owner checked by comparing the value's front with " +
+      "the expected one (owner_of only when it differs)",
+    call: script(DELETE_USER_PREFIX, "current"),
+    reference: true,
   },
   {
     chain: "deleteSessionsByUserId(10)",
