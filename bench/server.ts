@@ -71,7 +71,8 @@ async function main(): Promise<void> {
     runtime,
     runtimeVersion: version,
     cost: [],
-    costConcurrency: config.cost.concurrency,
+    costRegimes: config.cost.regimes,
+    costSlices: config.cost.slices,
     instructions: [],
     variants: VARIANTS.map(({ chain, label, change, reference }) => ({
       chain,
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
   try {
     if (config.modes.includes("cost")) {
       log("server cost per operation");
-      result.cost = await costMode(config, family, admin, config.pid);
+      result.cost = await costMode(config, admin, config.pid);
     }
     if (config.modes.includes("worst")) {
       log("worst case per call against sessions per user");

@@ -7,9 +7,10 @@
 import type { ServerResult } from "../server/types.ts";
 import { SUBJECT_NAMES, type SubjectKey } from "../subjects.ts";
 import { fmtInt, fmtNum, fmtRatio, table } from "./format.ts";
-import { floorOf, type Measure, MEASURE_NAMES, ServerFigures } from "./server_data.ts";
+import { floorOf, type Measure, MEASURE_NAMES, MEASURES, ServerFigures } from "./server_data.ts";
 
-const MEASURES: Measure[] = ["usec", "cpu", "instr"];
+/** The measures of the cost mode (not the instruction counts). */
+const COST: Measure[] = ["usec", "cpu", "cpuPipe"];
 
 interface ServerGoal {
   goal: string;
@@ -19,6 +20,8 @@ interface ServerGoal {
   threshold: number;
   /** The least any script could do, when it is not `against` itself: the floor of the goal. */
   floor?: SubjectKey;
+  /** Said after the verdict. */
+  note?: string;
 }
 
 const GOALS: ServerGoal[] = [
@@ -55,7 +58,14 @@ const GOALS: ServerGoal[] = [
     threshold: 1.0,
     floor: "floor",
   },
-  { goal: "getSession ≤ 1.05× a raw GET", op: "getSession", against: "raw", threshold: 1.05 },
+  {
+    goal: "getSession ≤ 1.05× a raw GET",
+    op: "getSession",
+    against: "raw",
+    threshold: 1.05,
+    note: "the adapter sends the very same single `GET` as the raw client; a µs difference " +
+      "comes from how its requests arrive (pipelined, a faster client fills bigger batches)",
+  },
   {
     goal: "Lucia-like mix ≤ 1.0× 2.1.2's Redis cost",
     op: "mix",
@@ -81,18 +91,17 @@ function noise(f: ServerFigures): string {
   const parts: string[] = [];
   let worst = 0;
   for (const op of f.costOps()) {
-    const a = f.ratio(op, "ours2", "ours", "usec");
-    const b = f.ratio(op, "ours2", "ours", "cpu");
-    if (!Number.isFinite(a)) continue;
-    parts.push(`${op} ${fmtRatio(a)} / ${fmtRatio(b)}`);
-    for (const x of [a, b]) if (Number.isFinite(x)) worst = Math.max(worst, Math.abs(x - 1));
+    const xs = COST.map((m) => f.ratio(op, "ours2", "ours", m));
+    if (!xs.some(Number.isFinite)) continue;
+    parts.push(`${op} ${xs.map(fmtRatio).join(" / ")}`);
+    for (const x of xs) if (Number.isFinite(x)) worst = Math.max(worst, Math.abs(x - 1));
   }
   if (parts.length === 0) return "";
   return "**Noise, measured:** the A/A control (this adapter again, a second instance, measured " +
-    "as its own cells beside the first) would be 1.00× on a quiet machine; its commandstats / " +
-    `CPU ratio to this adapter was: ${parts.join("; ")}. So a cost ratio within ` +
-    `±${(worst * 100).toFixed(0)} % of a threshold is within this run's noise. Instruction ` +
-    "counts are not subject to it (see their spread below).";
+    "as its own cells beside the first) would be 1.00× on a quiet machine; its ratio to this " +
+    `adapter (${COST.map((m) => MEASURE_NAMES[m]).join(" / ")}) was: ${parts.join("; ")}. ` +
+    `So a cost ratio within ±${(worst * 100).toFixed(0)} % of a threshold is within this ` +
+    "run's noise. Instruction counts are not subject to it (see their spread below).";
 }
 
 /** The server-cost goals. */
@@ -104,31 +113,30 @@ function goalsTable(f: ServerFigures): string {
       ours[m] = f.ratio(g.op, "ours", g.against, m);
       if (g.floor) floor[m] = f.ratio(g.op, g.floor, g.against, m);
     }
-    const fmt = (r: Partial<Record<Measure, number>>) =>
-      MEASURES.map((m) => fmtRatio(r[m] ?? NaN)).join(" / ");
     return [
       g.goal,
-      fmt(ours),
-      g.floor ? `${SUBJECT_NAMES[g.floor]}: ${fmt(floor)}` : "(is the reference)",
-      verdict(ours, g.threshold),
+      ...MEASURES.map((m) => fmtRatio(ours[m] ?? NaN)),
+      g.floor
+        ? `${SUBJECT_NAMES[g.floor]}: ${MEASURES.map((m) => fmtRatio(floor[m] ?? NaN)).join(" / ")}`
+        : "(is the reference)",
+      verdict(ours, g.threshold) + (g.note ? `: ${g.note}` : ""),
     ];
   });
-  const mixCapacity = MEASURES.map((m) => fmtRatio(f.ratio("mix", "v2", "ours", m)));
   rows.push([
-    "Capacity of a Redis-bound deployment on the mix, ours vs 2.1.2 (2.1.2 cost ÷ ours)",
-    mixCapacity.join(" / "),
+    "Capacity of a Redis-bound deployment on the mix, ours ÷ 2.1.2 (= 2.1.2's cost ÷ ours)",
+    ...MEASURES.map((m) => fmtRatio(f.ratio("mix", "v2", "ours", m))),
     "",
-    "(figure)",
+    "(a figure)",
   ]);
   return table(
     [
-      "goal",
-      "this adapter ÷ reference: commandstats / CPU / instructions",
-      "the floor ÷ reference (what no script can go below)",
+      "goal (this adapter's cost ÷ the reference's)",
+      ...MEASURES.map((m) => MEASURE_NAMES[m]),
+      "the floor ÷ the reference, same four",
       "met?",
     ],
     rows,
-    ["---", "---", "---", "---"],
+    ["---", "--:", "--:", "--:", "--:", "---", "---"],
   );
 }
 
@@ -139,34 +147,31 @@ function costTable(f: ServerFigures): string {
     const floor = floorOf(op);
     for (const s of f.costSubjects(op)) {
       const vs = (b: SubjectKey) =>
-        s === b || !f.costSubjects(op).includes(b)
-          ? ["", ""]
-          : [fmtRatio(f.ratio(op, s, b, "usec")), fmtRatio(f.ratio(op, s, b, "cpu"))];
+        COST.map((m) =>
+          s === b || !f.costSubjects(op).includes(b) ? "" : fmtRatio(f.ratio(op, s, b, m))
+        );
       rows.push([
         op,
         s === "ours" ? `**${SUBJECT_NAMES[s]}**` : SUBJECT_NAMES[s],
         f.commands(op, s),
-        fmtNum(f.per(op, s, "usec"), 2),
-        fmtNum(f.per(op, s, "cpu"), 2),
+        ...COST.map((m) => fmtNum(f.per(op, s, m), 2)),
         ...vs("v2"),
         ...vs(floor),
       ]);
     }
   }
+  const names = ["commandstats", "CPU 1/conn.", "CPU pipelined"];
   return table(
     [
       "operation",
       "subject",
       "top-level commands/request",
-      "commandstats µs/request",
-      "CPU µs/request",
-      "÷ 2.1.2 (commandstats)",
-      "÷ 2.1.2 (CPU)",
-      "÷ floor (commandstats)",
-      "÷ floor (CPU)",
+      ...names.map((n) => `${n} µs/request`),
+      ...names.map((n) => `÷ 2.1.2, ${n}`),
+      ...names.map((n) => `÷ floor, ${n}`),
     ],
     rows,
-    ["---", "---", "---", "--:", "--:", "--:", "--:", "--:", "--:"],
+    ["---", "---", "---", ...Array(9).fill("--:")],
   );
 }
 
@@ -203,6 +208,15 @@ function instructionsTable(f: ServerFigures): string {
   );
 }
 
+/** A regime of the cost mode in words. */
+function regime(r: ServerResult, i: number): string {
+  const x = r.costRegimes[i];
+  if (!x) return "(not run)";
+  return x.connections === 1
+    ? `${x.concurrency} requests in flight on one connection`
+    : `${x.connections} connections, ${x.concurrency} requests in flight in all`;
+}
+
 /** The sections "Redis server cost per operation" and "Instructions per request". */
 export function serverCostSections(r: ServerResult): string[] {
   const f = new ServerFigures(r);
@@ -216,21 +230,28 @@ export function serverCostSections(r: ServerResult): string[] {
         "(one core runs every command). Measured under Deno in one run on the benchmark's " +
         "redis-server, every subject side by side.",
       "",
-      `- Method: per cell (operation × subject) a flushed database, the cell's data stored ` +
-        "through the subject itself (its own keys and value format; the raw client's listing " +
-        "reads this adapter's layout, written by the floor scripts), a warm-up, `CONFIG " +
-        `RESETSTAT\`, a fixed number of requests with ${r.costConcurrency} in flight on one ` +
-        "connection, `INFO commandstats`. **commandstats µs** sums the µs Redis timed for the " +
-        "commands the subject sent at top level (counted by a wrapper around the client): an " +
-        "`EVALSHA`'s figure already holds the commands its script ran, which commandstats also " +
-        "lists on their own lines and which are not added again (in the mix, where a `GET` is " +
-        "sent at top level and also run by a script, the µs of `GET` are shared out by calls). " +
-        "**CPU µs** is the redis-server main thread's CPU time over the cell " +
-        "(`/proc/<pid>/task/<pid>/schedstat`), divided by the requests: it adds what " +
-        "commandstats leaves out, reading, parsing and replying (paid per command, so a " +
-        "subject sending plain commands pays it per command, a script subject once) and the " +
-        `system calls. Median of ${costRepeats} repeats; a ratio is the median of per-repeat ` +
-        "ratios; each repeat runs every subject on the same data, in a rotated order.",
+      `- Method: per operation and repeat, a flushed database and a new Lua interpreter; ` +
+        "every subject's data stored through the subject itself, all at the same time (each " +
+        "its own users and ids, side by side in the database; its own keys and value format; " +
+        "the raw client's listing reads this adapter's layout, written by the floor scripts); " +
+        `a warm-up; then a fixed number of requests per subject in ${r.costSlices} ` +
+        "rounds: each round runs a slice of every subject, in an order rotated per round, " +
+        "so that bursts of other work on the machine land on all subjects alike. Each slice " +
+        "runs between `CONFIG RESETSTAT` and `INFO commandstats`. **commandstats µs** sums " +
+        "the µs Redis timed for the commands the subject sent at top level (counted by a " +
+        "wrapper around the client): an `EVALSHA`'s figure already holds the commands its " +
+        "script ran, which commandstats also lists on their own lines and which are not added " +
+        "again (in the mix, where a `GET` is sent at top level and also run by a script, the " +
+        "µs of `GET` are shared out by calls). **CPU µs** is the redis-server main thread's " +
+        "CPU time over the slices (`/proc/<pid>/task/<pid>/schedstat`), divided by the " +
+        "requests: it adds what commandstats leaves out, reading, parsing and replying (paid " +
+        "per command, so a subject sending plain commands pays it per command, a script " +
+        "subject once), the event loop and the system calls. It depends on how requests " +
+        `arrive, so it is measured twice: **CPU 1/conn.** with ${regime(r, 0)} (as from many ` +
+        "application servers: each request read and answered on its own, the commandstats " +
+        `figures are from this run too) and **CPU pipelined** with ${regime(r, 1)} (many ` +
+        "requests per read and per reply write). " +
+        `Median of ${costRepeats} repeats; a ratio is the median of per-repeat ratios.`,
       "- Data: 40-character random [a-z0-9] session ids, 15-character user ids, 10 sessions " +
         "per user, each new session of a user expiring later than the one before. setSession " +
         "writes each user's 10 sessions in turn (1 write in 10 creates the user's index); " +
@@ -244,8 +265,8 @@ export function serverCostSections(r: ServerResult): string[] {
       "",
       goalsTable(f),
       "",
-      "Each ratio is this adapter's cost ÷ the reference's, per request: commandstats µs / CPU " +
-        "µs / instructions (callgrind, below). A goal is met when all measured figures are at " +
+      "Each ratio is this adapter's cost ÷ the reference's, per request, by each measure " +
+        "(instructions: callgrind, below). A goal is met when all measured figures are at " +
         "or under its threshold. The floor column is the least a script (or, for the listings, " +
         "the native `SORT_RO`) could cost on the same data, ÷ the same reference: where it is " +
         "itself above the threshold, no script design reaches the goal on Redis 7.0.",

@@ -8,13 +8,21 @@ import type { ServerResult } from "../server/types.ts";
 import type { SubjectKey } from "../subjects.ts";
 import { median } from "./format.ts";
 
-/** The measures of the cost table and of the instruction counts. */
-export type Measure = "usec" | "cpu" | "instr";
+/**
+ * The measures: commandstats µs and main-thread CPU µs in the first regime of the cost mode
+ * (many connections, one request in flight on each), CPU µs in the second (one connection,
+ * pipelined), and instructions (callgrind).
+ */
+export type Measure = "usec" | "cpu" | "cpuPipe" | "instr";
 
-/** Table names of the measures. */
+/** Every measure, in table order. */
+export const MEASURES: Measure[] = ["usec", "cpu", "cpuPipe", "instr"];
+
+/** Short names of the measures. */
 export const MEASURE_NAMES: Record<Measure, string> = {
-  usec: "commandstats µs",
-  cpu: "CPU µs",
+  usec: "commandstats",
+  cpu: "CPU, 1 in flight per connection",
+  cpuPipe: "CPU, pipelined",
   instr: "instructions",
 };
 
@@ -36,8 +44,11 @@ export class ServerFigures {
       }
       return out;
     }
+    const regime = this.r.costRegimes[m === "cpuPipe" ? 1 : 0];
+    if (!regime) return out;
     for (const x of this.r.cost) {
       if (x.op !== op || x.subject !== subject) continue;
+      if (x.connections !== regime.connections || x.concurrency !== regime.concurrency) continue;
       out.set(x.repeat, m === "usec" ? x.usec / x.ops : x.cpuNs / 1000 / x.ops);
     }
     return out;

@@ -44,10 +44,17 @@ export function serverConfig(options: {
     url,
     pid,
     cost: {
-      cells: cells(smoke ? [40, 40, 10, 4, 20, 4, 200] : [2000, 4000, 1000, 200, 2000, 400, 5000]),
-      repeats: options.repeats ?? (smoke ? 1 : 5),
+      cells: cells(
+        smoke ? [40, 40, 10, 4, 20, 4, 200] : [4000, 8000, 2000, 400, 4000, 800, 10_000],
+      ),
+      repeats: options.repeats ?? (smoke ? 1 : 7),
       slices: smoke ? 2 : 10,
-      concurrency: 32,
+      // Many connections with one request in flight on each, as from many application
+      // servers (every request read and answered on its own), then one connection with many
+      // in flight (pipelined: many requests per read).
+      regimes: smoke
+        ? [{ connections: 4, concurrency: 4 }, { connections: 1, concurrency: 8 }]
+        : [{ connections: 16, concurrency: 16 }, { connections: 1, concurrency: 32 }],
       subjects: ["ours", "ours2", "v2", "connect", "floor", "raw"],
     },
     instructions: {

@@ -3,9 +3,11 @@
  * request, for every subject, measured side by side in one run on one server.
  *
  * Per operation and repeat: a flushed database; every subject's data stored through the
- * subject itself (each its own users and ids, side by side in the database); a warm-up that
+ * subject itself (each its own users and ids, side by side in the database, all stored at
+ * the same time); a warm-up that
  * loads each subject's scripts; then the requests of each subject (a fixed number,
- * `concurrency` in flight on one connection) in `slices` rounds: each round runs a slice of
+ * `concurrency` in flight over `connections` connections, in each of the configured regimes)
+ * in `slices` rounds: each round runs a slice of
  * every subject, in an order rotated per round, so that a burst of other work on the machine
  * lands on all subjects alike. Each slice is measured between `CONFIG RESETSTAT` and
  * `INFO commandstats`. Two figures per request: the µs Redis timed for the commands the
@@ -19,19 +21,42 @@ import { resetCounts } from "../counting.ts";
 import type { Admin } from "../load/clients.ts";
 import { check, log, runPool } from "../load/common.ts";
 import { type Cell, cellLabel, hasOp, prepareCell } from "./cells.ts";
-import type { ServerFamily } from "./family.ts";
+import { openServerFamily, type ServerFamily } from "./family.ts";
 import { parseCommandStats, threadCpuNs, topLevel } from "./stats.ts";
 import type { SubjectKey } from "../subjects.ts";
 import type { CostRecord, ServerConfig } from "./types.ts";
 
-/** Runs the cost mode on the benchmark's server (`pid` for schedstat, if known). */
+/**
+ * Runs the cost mode on the benchmark's server (`pid` for schedstat, if known), once per
+ * regime of connections and requests in flight.
+ */
 export async function costMode(
+  config: ServerConfig,
+  admin: Admin,
+  pid: number | undefined,
+): Promise<CostRecord[]> {
+  const out: CostRecord[] = [];
+  for (const { connections, concurrency } of config.cost.regimes) {
+    const family = await openServerFamily(config.url, connections);
+    try {
+      log(`cost with ${concurrency} requests in flight over ${connections} connection(s)`);
+      out.push(...await costRegime(config, family, admin, pid, connections, concurrency));
+    } finally {
+      await family.close();
+    }
+  }
+  return out;
+}
+
+async function costRegime(
   config: ServerConfig,
   family: ServerFamily,
   admin: Admin,
   pid: number | undefined,
+  connections: number,
+  concurrency: number,
 ): Promise<CostRecord[]> {
-  const { cells, repeats, concurrency, subjects, slices } = config.cost;
+  const { cells, repeats, subjects, slices } = config.cost;
   const out: CostRecord[] = [];
   const counted = new Map(subjects.map((key) => [key, family.make(key)]));
   for (const [c, spec] of cells.entries()) {
@@ -46,16 +71,23 @@ export async function costMode(
       // in slices: each round runs a slice of every subject, in an order rotated per round.
       await admin.send(["FLUSHALL", "SYNC"]);
       await admin.send(["SCRIPT", "FLUSH", "SYNC"]);
-      const prepared = new Map<SubjectKey, { cell: Cell; record: CostRecord }>();
-      for (const key of here) {
+      // Stored concurrently, so that no subject's keys are all older or newer than another's
+      // (where a key sits in Redis's hash table changes what finding it costs).
+      const cells = await Promise.all(here.map((key) => {
         const { subject } = counted.get(key)!;
         const seeder = family.seederFor(key, label, subject);
         const seedNo = 7000 + 97 * c + 1000 * repeat + subjects.indexOf(key);
-        const cell = await prepareCell(spec, subject, seeder, spec.size, seedNo);
+        return prepareCell(spec, subject, seeder, spec.size, seedNo);
+      }));
+      const prepared = new Map<SubjectKey, { cell: Cell; record: CostRecord }>();
+      for (const [i, key] of here.entries()) {
+        const cell = cells[i];
         await cell.warm();
         const record: CostRecord = {
           op: label,
           subject: key,
+          connections,
+          concurrency,
           repeat,
           ops: cell.count,
           usec: 0,

@@ -37,10 +37,19 @@ export function prng(seed: number): () => number {
   };
 }
 
-function randomString(seed: number, length: number): string {
-  const next = prng(seed);
+/**
+ * `length` random characters for item `n` of universe `seed`, in parts of 10 from independent
+ * 32-bit streams (one stream alone would give only 2^32 different ids: tens of thousands of
+ * ids would then collide now and then).
+ */
+function randomString(seed: number, n: number, length: number): string {
   let out = "";
-  for (let i = 0; i < length; i++) out += ALPHABET[Math.floor(next() * ALPHABET.length)];
+  for (let part = 0; out.length < length; part++) {
+    const next = prng(mix32(mix32(seed, part), n));
+    for (let i = 0; i < 10 && out.length < length; i++) {
+      out += ALPHABET[Math.floor(next() * ALPHABET.length)];
+    }
+  }
   return out;
 }
 
@@ -65,7 +74,7 @@ export class Universe {
   id(n: number): string {
     let id = this.ids.get(n);
     if (id === undefined) {
-      id = randomString(mix32(this.seed, 2 * n), 40);
+      id = randomString(this.seed, 2 * n, 40);
       this.ids.set(n, id);
     }
     return id;
@@ -74,7 +83,7 @@ export class Universe {
   user(u: number): string {
     let id = this.users.get(u);
     if (id === undefined) {
-      id = randomString(mix32(this.seed, 2 * u + 1), 15);
+      id = randomString(this.seed, 2 * u + 1, 15);
       this.users.set(u, id);
     }
     return id;

@@ -26,8 +26,9 @@ export interface Counted {
   counts: Counts;
 }
 
-/** The subjects over one connection. */
+/** The subjects over one connection, or a pool of them. */
 export interface ServerFamily {
+  /** The first connection. */
   client: NodeRedisLike;
   /** A subject of this kind over its own counting wrapper. */
   make(key: SubjectKey): Counted;
@@ -40,9 +41,42 @@ export interface ServerFamily {
 
 const LABEL = "node-redis";
 
-/** Opens a node-redis connection to `url` and builds subjects over it. */
-export async function openServerFamily(url: string): Promise<ServerFamily> {
-  const client = await nodeRedisClient(url);
+/** The node-redis methods that send a command, which a pool hands out in turn. */
+const SENDING = ["sendCommand", "get", "set", "del", "sAdd", "sRem", "sMembers", "mGet", "expire"];
+
+/**
+ * Several node-redis connections that look like one client: each command goes to the next
+ * connection in turn (a request's commands may take different ones; requests of one user are
+ * kept apart by the callers, so order within a user holds).
+ */
+function pool(clients: NodeRedisLike[]): NodeRedisLike {
+  if (clients.length === 1) return clients[0];
+  let next = 0;
+  return new Proxy(clients[0], {
+    get(target, property) {
+      if (typeof property === "string" && SENDING.includes(property)) {
+        return (...args: unknown[]) => {
+          const client = clients[next++ % clients.length] as unknown as Record<
+            string,
+            (...a: unknown[]) => unknown
+          >;
+          return client[property](...args);
+        };
+      }
+      const value = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * Opens `connections` node-redis connections to `url` and builds subjects over them (as one
+ * client: see `pool`).
+ */
+export async function openServerFamily(url: string, connections = 1): Promise<ServerFamily> {
+  const clients: NodeRedisLike[] = [];
+  for (let i = 0; i < connections; i++) clients.push(await nodeRedisClient(url));
+  const client = pool(clients);
   const floor = floorSubject(rawSender(client), LABEL);
   const make = (key: SubjectKey): Counted => {
     const { client: wrapped, counts } = countingClient(client);
@@ -68,7 +102,7 @@ export async function openServerFamily(url: string): Promise<ServerFamily> {
     return { subject, counts };
   };
   return {
-    client,
+    client: clients[0],
     make,
     oursWith(options) {
       const { client: wrapped, counts } = countingClient(client);
@@ -87,6 +121,8 @@ export async function openServerFamily(url: string): Promise<ServerFamily> {
     },
     seederFor: (key, op, own) =>
       key === "raw" && op.startsWith("getSessionsByUserId") ? floor : own,
-    close: () => client.quit().then(() => undefined),
+    close: async () => {
+      for (const c of clients) await c.quit();
+    },
   };
 }

@@ -29,12 +29,15 @@ export interface ServerConfig {
   /** The benchmark's own redis-server (never REDIS_URL) and its pid (for schedstat). */
   url: string;
   pid?: number;
-  /** cost: cells, repeats, slices per cell, requests in flight on the one connection. */
+  /**
+   * cost: cells, repeats, slices per cell, and the regimes: connections, and requests in flight
+   * over them (the first regime also gives the commandstats figures).
+   */
   cost: {
     cells: CellSpec[];
     repeats: number;
     slices: number;
-    concurrency: number;
+    regimes: { connections: number; concurrency: number }[];
     subjects: SubjectKey[];
   };
   /** instructions and variants: cells (run one request at a time), repeats. */
@@ -57,6 +60,9 @@ export interface ServerConfig {
 export interface CostRecord {
   op: string;
   subject: SubjectKey;
+  /** The regime: connections, and requests in flight over them. */
+  connections: number;
+  concurrency: number;
   repeat: number;
   ops: number;
   /** µs of Redis for the subject's top-level commands (INFO commandstats), all requests. */
@@ -124,7 +130,9 @@ export interface ServerResult {
   runtime: string;
   runtimeVersion: string;
   cost: CostRecord[];
-  costConcurrency: number;
+  /** The cost mode's regimes, in order, and its rounds of slices. */
+  costRegimes: { connections: number; concurrency: number }[];
+  costSlices: number;
   instructions: InstructionRecord[];
   /** Why instruction counts were not taken, when they were not. */
   instructionsSkipped?: string;
