@@ -20,9 +20,9 @@ export const MEASURES: Measure[] = ["usec", "cpu", "cpuPipe", "instr"];
 
 /** Short names of the measures. */
 export const MEASURE_NAMES: Record<Measure, string> = {
-  usec: "commandstats",
-  cpu: "CPU, 1 in flight per connection",
-  cpuPipe: "CPU, pipelined",
+  usec: "commandstats µs",
+  cpu: "CPU µs (1 per connection)",
+  cpuPipe: "CPU µs (pipelined)",
   instr: "instructions",
 };
 

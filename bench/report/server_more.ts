@@ -161,7 +161,9 @@ function worstSection(r: ServerResult): string[] {
     "write is one whose id makes this adapter prune the index (1 write in 8); with " +
     `\`maxSessionsPerUser: ${r.worstCap}\` the new session takes the user one over the cap at ` +
     `N = ${r.worstCap}, under it below, and above it the cap signs out N + 1 − ` +
-    `${r.worstCap} sessions in that one call (as when a cap is set on existing data).`,
+    `${r.worstCap} sessions in that one call (as when a cap is set on existing data). These ` +
+    "are µs of wall time as Redis times each command, so other work on the machine makes " +
+    "them longer (see the load average at the top); what matters is how they grow with N.",
     "",
     table(
       ["operation (µs of Redis per call)", "subject", ...ns.map((n) => `N = ${fmtInt(n)}`)],
