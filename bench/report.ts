@@ -7,6 +7,8 @@
 import { goalsSection } from "./report/goals.ts";
 import { introSection, methodSection } from "./report/method.ts";
 import type { RunData } from "./report/run_data.ts";
+import { serverCostSections } from "./report/server_cost.ts";
+import { serverMoreSections } from "./report/server_more.ts";
 import {
   countsSection,
   memorySection,
@@ -22,6 +24,8 @@ export function render(data: RunData): string {
     ...introSection(data),
     ...methodSection(data),
     ...goalsSection(data),
+    ...(data.server ? serverCostSections(data.server) : []),
+    ...(data.server ? serverMoreSections(data.server) : []),
     ...countsSection(data),
     ...memorySection(data),
     ...throughputSections(data),

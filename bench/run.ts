@@ -2,7 +2,10 @@
  * Runs the benchmark and writes bench/RESULTS.md: `deno task bench`.
  *
  * Starts a private redis-server (never REDIS_URL: the benchmark flushes and measures memory),
- * then runs bench/load.ts under Deno (commands, memory, throughput), Bun (throughput over
+ * then runs bench/load.ts under Deno (commands, memory, throughput), bench/server.ts under Deno
+ * (what each operation costs the server: commandstats and CPU per request, callgrind
+ * instruction counts on a second server when valgrind is installed, script variants,
+ * saturation, worst case against sessions per user), bench/load.ts under Bun (throughput over
  * node-redis and over Bun's RedisClient) and Node (throughput, bundled with esbuild into the
  * git-ignored bench/.runs/), and last Node again through a TCP delay proxy that adds ~1 ms to
  * every round trip. Every figure in RESULTS.md comes from this run.
@@ -10,7 +13,9 @@
  * Options: `--smoke` (tiny N in ~30 s, for CI: fails on errors, never on speed; writes
  * bench/.runs/RESULTS.smoke.md), `--repeats=N`, `--duration=MS`, `--runtimes=deno,bun,node`,
  * `--no-latency`, `--js-proxy` (use the Bun delay proxy even where `cc` exists), `--render`
- * (re-render RESULTS.md from the last run's JSON).
+ * (re-render RESULTS.md from the last run's JSON), `--server=cost,worst,saturation,
+ * instructions,variants` (the server modes to run; `--server=` for none), `--processes=N`
+ * (client processes of the saturation mode; default one per core), `--server-repeats=N`.
  *
  * @module
  */
@@ -21,6 +26,8 @@ import process from "node:process";
 import { startRedisServer } from "../scripts/redis_server.ts";
 import type { LoadConfig, LoadResult, OpSpec } from "./load/types.ts";
 import { render, type RunData } from "./report.ts";
+import { SERVER_MODES, serverConfig } from "./server/config.ts";
+import type { ServerMode, ServerResult } from "./server/types.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const RUNS = `${ROOT}bench/.runs`;
@@ -94,11 +101,30 @@ function runLoad(runtime: string, config: LoadConfig, timeoutMs: number): Promis
     : runtime === "bun"
     ? [`${BIN}/bun`, ["bench/load.ts", json]]
     : ["node", [`${RUNS}/load.mjs`, json]];
+  return runJson(`${runtime} load`, command, args, config.out, timeoutMs);
+}
+
+/** Runs the server modes (bench/server.ts) under Deno. */
+function runServer(config: { out: string }, timeoutMs: number): Promise<ServerResult> {
+  const args = ["run", "-A", "bench/server.ts", JSON.stringify(config)];
+  return runJson("server modes", `${BIN}/deno`, args, config.out, timeoutMs);
+}
+
+/** Runs a program that writes its results to `out`; resolves with them. */
+function runJson<T>(
+  what: string,
+  command: string,
+  args: string[],
+  out: string,
+  timeoutMs: number,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
     const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${runtime} load run exceeded ${timeoutMs / 1000} s`));
+      // SIGTERM first, so that it stops what it started (the server modes' valgrind server).
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
+      reject(new Error(`${what} run exceeded ${timeoutMs / 1000} s`));
     }, timeoutMs);
     child.on("error", (error) => {
       clearTimeout(timer);
@@ -107,10 +133,10 @@ function runLoad(runtime: string, config: LoadConfig, timeoutMs: number): Promis
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
       if (code !== 0) {
-        reject(new Error(`${runtime} load run failed (exit ${code ?? signal})`));
+        reject(new Error(`${what} run failed (exit ${code ?? signal})`));
         return;
       }
-      resolve(JSON.parse(readFileSync(config.out, "utf8")));
+      resolve(JSON.parse(readFileSync(out, "utf8")));
     });
   });
 }
@@ -254,6 +280,24 @@ async function main(): Promise<void> {
           ...base("loopback", "deno"),
           modes: ["counts", "memory", "throughput"],
         }, timeout),
+      );
+    }
+    const serverModes = (flag("server") ?? SERVER_MODES.join(",")).split(",").filter(Boolean);
+    if (serverModes.length > 0) {
+      log(`Deno: server modes (${serverModes.join(", ")})`);
+      data.server = await runServer(
+        serverConfig({
+          smoke,
+          url: server.url,
+          pid: server.pid,
+          out: `${RUNS}/server.json`,
+          modes: serverModes as ServerMode[],
+          processes: Number(flag("processes") ?? os.cpus().length),
+          repeats: flag("server-repeats") === undefined
+            ? undefined
+            : Number(flag("server-repeats")),
+        }),
+        smoke ? 60_000 : 1_800_000,
       );
     }
     if (runtimes.includes("bun")) {

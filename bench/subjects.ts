@@ -24,7 +24,7 @@ export interface HasId {
 
 /** The operations; a subject leaves out those it has no equivalent for. */
 export interface Subject {
-  /** Short key: ours, ours2, v2, raw, connect. */
+  /** Short key: ours, ours2, v2, raw, connect, floor (bench/server/floor.ts). */
   readonly key: SubjectKey;
   /** Client label for tables. */
   readonly client: string;
@@ -36,7 +36,7 @@ export interface Subject {
 }
 
 /** The subjects' keys, in table order. */
-export const SUBJECT_KEYS = ["ours", "ours2", "v2", "raw", "connect"] as const;
+export const SUBJECT_KEYS = ["ours", "ours2", "v2", "raw", "connect", "floor"] as const;
 /** A subject's key. */
 export type SubjectKey = typeof SUBJECT_KEYS[number];
 
@@ -47,6 +47,7 @@ export const SUBJECT_NAMES: Record<SubjectKey, string> = {
   v2: "adapter 2.1.2",
   raw: "raw floor",
   connect: "connect-redis 10",
+  floor: "floor scripts",
 };
 
 /** The part of a node-redis 4/5/6 client the subjects use. */

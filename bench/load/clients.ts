@@ -50,6 +50,8 @@ function makeSubject(
       return isNodeRedis ? v2Subject(client as NodeRedisLike, label) : undefined;
     case "connect":
       return isNodeRedis ? connectSubject(client as NodeRedisLike, label) : undefined;
+    case "floor":
+      return undefined; // only in the server modes (bench/server/)
   }
 }
 

@@ -4,6 +4,7 @@
  * @module
  */
 import type { LoadResult } from "../load/types.ts";
+import type { ServerResult } from "../server/types.ts";
 
 /** Everything a full run produced, plus where and with what it ran. */
 export interface RunData {
@@ -35,5 +36,7 @@ export interface RunData {
     proxied: { p50: number; p99: number };
   };
   results: LoadResult[];
+  /** The server modes (bench/server.ts), when they ran. */
+  server?: ServerResult;
   elapsedSeconds: number;
 }

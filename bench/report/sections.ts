@@ -186,8 +186,11 @@ export function versionsSection(data: RunData): string[] {
     ),
     "",
     "Rerun with `deno task bench` (needs redis-server on PATH; `cc` for the precise latency " +
-    "proxy, else a Bun fallback). Options: `--repeats=N`, `--duration=MS`, " +
-    "`--runtimes=deno,bun,node`, `--no-latency`.",
+    "proxy, else a Bun fallback; valgrind for the instruction counts, which are skipped " +
+    "without it). Options: `--repeats=N`, `--duration=MS`, `--runtimes=deno,bun,node`, " +
+    "`--no-latency`, `--server=cost,worst,saturation,instructions,variants` (the server " +
+    "modes; `--server=` for none), `--processes=N` (saturation clients), " +
+    "`--server-repeats=N`; `--render` rebuilds this file from the last run's JSON.",
     "",
   ];
 }

@@ -1,0 +1,304 @@
+/**
+ * Script variants for "What each change bought": chains that go from the previous design's
+ * scripts (git b67ca21, src/scripts.ts, copied as they were in previous.ts) to the current ones (`SCRIPTS`
+ * of src/lua.ts), one change at a time, so that counting the instructions of each shows what
+ * each change saved or cost. The intermediate variants exist only here.
+ *
+ * Every variant runs on this adapter's layout (`session:<id>`, `userSession:<user>`) with the
+ * arguments its own design passed: the previous design's setSession took 4 arguments, the
+ * current one takes 6 (user id and cap added).
+ *
+ * @module
+ */
+import { SCRIPTS } from "../../src/lua.ts";
+import { FLOOR } from "./floor.ts";
+import { PREV_DELETE, PREV_DELETE_USER, PREV_LIST, PREV_PRELUDE, PREV_SET } from "./previous.ts";
+
+/** The current scripts' owner_of helper (src/lua.ts), for the variant that adopts it alone. */
+const OWNER_OF = `
+local function owner_of(value)
+  if string.sub(value, 1, 12) == '{"user_id":"' then
+    local close = string.find(value, '"', 13, true)
+    if close then
+      local user = string.sub(value, 13, close - 1)
+      if not string.find(user, '\\\\', 1, true) then return user end
+    end
+  end
+  local ok, session = pcall(cjson.decode, value)
+  if ok and type(session) == 'table' and type(session['user_id']) == 'string' then
+    return session['user_id']
+  end
+  return nil
+end`;
+
+/** Replaces `from` in `text`, which must be there. */
+function swap(text: string, from: string, to: string): string {
+  if (!text.includes(from)) throw new Error(`variant: "${from.trim()}" not found`);
+  return text.replace(from, to);
+}
+
+// setSession, from the previous design to the current one.
+const SET_1_BODY = `
+local added = on_index(KEYS[2], ARGV[4], 'ZADD', KEYS[2], 'NX', ARGV[2], ARGV[3])
+if not redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2], 'NX') then
+  if added == 1 then redis.call('ZREM', KEYS[2], ARGV[3]) end
+  return 0
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now_ms())
+set_expiry(KEYS[2])
+return 1
+`;
+const SET_2_BODY = swap(
+  SET_1_BODY,
+  "set_expiry(KEYS[2])\n",
+  `if redis.call('PEXPIREAT', KEYS[2], ARGV[2], 'GT') == 0 then
+  redis.call('PEXPIREAT', KEYS[2], ARGV[2], 'NX')
+end
+`,
+);
+const SET_3_BODY = swap(
+  SET_2_BODY,
+  "redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now_ms())\n",
+  `if string.byte(ARGV[3], -1) % 8 == 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now_ms())
+end
+`,
+);
+
+/** The current setSession with its rare-path library built on every call instead of lazily. */
+function eagerRare(source: string, bodyStart: string): string {
+  const at = source.indexOf(bodyStart);
+  if (at < 0 || !source.includes("rare()")) throw new Error("variant: src/lua.ts has changed");
+  const body = source.slice(at).replaceAll("rare()", "RARE_LIB");
+  return source.slice(0, at) + "local RARE_LIB = rare()\n" + body;
+}
+
+// The current scripts with one part taken out, to show what that part costs.
+const SET_NO_PRUNE = swap(
+  SCRIPTS.setSession,
+  "if ARGV[6] ~= '0' or string.byte(ARGV[3], -1) % 8 == 0 then",
+  "if ARGV[6] ~= '0' then",
+);
+const SET_NO_EXPIRY = swap(
+  SCRIPTS.setSession,
+  "local moved = redis.pcall('PEXPIREAT', KEYS[2], ARGV[2], 'GT')",
+  "local moved = 1",
+);
+const DELETE_USER_PREFIX = swap(
+  swap(
+    SCRIPTS.deleteUserSessions,
+    "local values, mine, m = mget(ARGV[1], ids), {KEYS[1]}, 1",
+    `local values, mine, m = mget(ARGV[1], ids), {KEYS[1]}, 1
+local front = '{"user_id":' .. cjson.encode(ARGV[2]) .. ','`,
+  ),
+  "if value and value ~= '' and owner_of(value) == ARGV[2] then",
+  `if value and (string.sub(value, 1, #front) == front or
+      (value ~= '' and owner_of(value) == ARGV[2])) then`,
+);
+
+// deleteSession.
+const DELETE_1 = swap(
+  PREV_DELETE,
+  "if on_index(index, ARGV[2], 'ZREM', index, ARGV[i + 2]) > 0 then set_expiry(index) end",
+  "on_index(index, ARGV[2], 'ZREM', index, ARGV[i + 2])",
+);
+const DELETE_2 = OWNER_OF + swap(
+  DELETE_1,
+  `    local ok, session = pcall(cjson.decode, raw)
+    local user = ok and type(session) == 'table' and session['user_id']
+    if type(user) == 'string' or type(user) == 'number' then`,
+  `    local user = owner_of(raw)
+    if user then`,
+);
+
+// getSessionsByUserId: the previous script without its pruning.
+const LIST_1 = `
+local ids = on_index(KEYS[1], ARGV[1], 'ZRANGE', KEYS[1], 0, -1)
+if #ids == 0 then return {} end
+local values = {}
+for i = 1, #ids, 1000 do
+  local last = math.min(i + 1000 - 1, #ids)
+  local keys = {}
+  for j = i, last do keys[#keys + 1] = ARGV[1] .. ids[j] end
+  local got = redis.call('MGET', unpack(keys))
+  for j = i, last do values[j] = got[j - i + 1] end
+end
+return {ids, values}
+`;
+
+/** Which arguments a script takes: the previous design's, the current one's, the floor's. */
+export type Args = "prev" | "current" | "floor";
+
+/** How a variant is called: a script with an argument layout, or the native SORT_RO. */
+export type Call =
+  | { kind: "script"; source: string; args: Args }
+  | { kind: "sort" };
+
+/** One variant of a chain. `reference` rows are shown for comparison, outside the chain. */
+export interface Variant {
+  chain: "setSession" | "deleteSession" | "getSessionsByUserId(10)" | "deleteSessionsByUserId(10)";
+  label: string;
+  change: string;
+  call: Call;
+  reference?: boolean;
+}
+
+const script = (source: string, args: Args = "prev"): Call => ({
+  kind: "script",
+  source,
+  args,
+});
+
+/** The chains, each in order from the previous design to the current one. */
+export const VARIANTS: Variant[] = [
+  {
+    chain: "setSession",
+    label: "previous (b67ca21)",
+    change: "SET NX, ZADD, TIME + ZREMRANGEBYSCORE and ZRANGE -1 -1 WITHSCORES + PEXPIREAT " +
+      "on every write",
+    call: script(PREV_PRELUDE + PREV_SET),
+  },
+  {
+    chain: "setSession",
+    label: "+ index entry first",
+    change: "ZADD NX first, then SET NX (entry taken back out if the SET is refused)",
+    call: script(PREV_PRELUDE + SET_1_BODY),
+  },
+  {
+    chain: "setSession",
+    label: "+ PEXPIREAT GT/NX",
+    change: "PEXPIREAT … GT (NX for a new index) instead of ZRANGE -1 -1 WITHSCORES + PEXPIREAT",
+    call: script(PREV_PRELUDE + SET_2_BODY),
+  },
+  {
+    chain: "setSession",
+    label: "+ prune 1 write in 8",
+    change: "TIME + ZREMRANGEBYSCORE only when the id's last byte % 8 == 0",
+    call: script(PREV_PRELUDE + SET_3_BODY),
+  },
+  {
+    chain: "setSession",
+    label: "+ rest of the rewrite, rare path eager",
+    change: "the current script (checked replies, retry-safe, cap, 6 arguments) but its rare-" +
+      "path library built on every call",
+    call: script(eagerRare(SCRIPTS.setSession, "local added, failed = on_index("), "current"),
+  },
+  {
+    chain: "setSession",
+    label: "+ rare path lazy (current)",
+    change: "rare-path closures created only when a rare path runs: the current script",
+    call: script(SCRIPTS.setSession, "current"),
+  },
+  {
+    chain: "setSession",
+    label: "current, no pruning",
+    change: "the current script without its 1-in-8 pruning: what pruning costs on average",
+    call: script(SET_NO_PRUNE, "current"),
+    reference: true,
+  },
+  {
+    chain: "setSession",
+    label: "current, no index expiry",
+    change: "the current script without PEXPIREAT … GT/NX: what keeping the index's expiry " +
+      "costs (without it an index outlives its sessions)",
+    call: script(SET_NO_EXPIRY, "current"),
+    reference: true,
+  },
+  {
+    chain: "setSession",
+    label: "floor script",
+    change: "SET … PXAT … NX + ZADD, nothing else",
+    call: script(FLOOR.set, "floor"),
+    reference: true,
+  },
+  {
+    chain: "deleteSession",
+    label: "previous (b67ca21)",
+    change: "GETDEL, cjson.decode, ZREM, index expiry reset (ZRANGE -1 -1 WITHSCORES + PEXPIREAT)",
+    call: script(PREV_PRELUDE + PREV_DELETE),
+  },
+  {
+    chain: "deleteSession",
+    label: "no expiry reset",
+    change: "the index's expiry left as it is",
+    call: script(PREV_PRELUDE + DELETE_1),
+  },
+  {
+    chain: "deleteSession",
+    label: "owner from the JSON's front",
+    change: "user_id read from the value's front instead of cjson.decode",
+    call: script(PREV_PRELUDE + DELETE_2),
+  },
+  {
+    chain: "deleteSession",
+    label: "current",
+    change: "the current script: GET … DEL (all or nothing), checked replies, rare path lazy",
+    call: script(SCRIPTS.deleteSessions),
+  },
+  {
+    chain: "deleteSession",
+    label: "floor script",
+    change: "GETDEL + ZREM, the user read from the value",
+    call: script(FLOOR.delete, "floor"),
+    reference: true,
+  },
+  {
+    chain: "getSessionsByUserId(10)",
+    label: "previous (b67ca21)",
+    change: "ZRANGE + MGET, drops ids whose session is gone (none here)",
+    call: script(PREV_PRELUDE + PREV_LIST),
+  },
+  {
+    chain: "getSessionsByUserId(10)",
+    label: "script without pruning",
+    change: "ZRANGE + MGET only (prelude kept)",
+    call: script(PREV_PRELUDE + LIST_1),
+  },
+  {
+    chain: "getSessionsByUserId(10)",
+    label: "SORT_RO (current)",
+    change: "one native SORT_RO index BY nosort GET # GET session:*, no script",
+    call: { kind: "sort" },
+  },
+  {
+    chain: "getSessionsByUserId(10)",
+    label: "current fallback script",
+    change: "getUserSessions, used only where SORT_RO cannot run (ACLs)",
+    call: script(SCRIPTS.getUserSessions, "current"),
+    reference: true,
+  },
+  {
+    chain: "getSessionsByUserId(10)",
+    label: "floor script",
+    change: "ZRANGE + MGET, nothing else",
+    call: script(FLOOR.list, "floor"),
+    reference: true,
+  },
+  {
+    chain: "deleteSessionsByUserId(10)",
+    label: "previous (b67ca21)",
+    change: "ZRANGE + one DEL of the index and every listed session",
+    call: script(PREV_PRELUDE + PREV_DELETE_USER),
+  },
+  {
+    chain: "deleteSessionsByUserId(10)",
+    label: "current",
+    change: "ZRANGE, MGET and an owner check of every listed session, then DEL",
+    call: script(SCRIPTS.deleteUserSessions, "current"),
+  },
+  {
+    chain: "deleteSessionsByUserId(10)",
+    label: "current, owner by one prefix compare",
+    change: "the current script with each owner checked by comparing the value's front with " +
+      "the expected one (owner_of only when it differs)",
+    call: script(DELETE_USER_PREFIX, "current"),
+    reference: true,
+  },
+  {
+    chain: "deleteSessionsByUserId(10)",
+    label: "floor script",
+    change: "ZRANGE + DEL, nothing else",
+    call: script(FLOOR.deleteUser, "floor"),
+    reference: true,
+  },
+];
