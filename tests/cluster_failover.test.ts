@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { LuciaError } from "lucia-auth";
 import redis from "../mod.ts";
 import { CLUSTER_SETUPS, type TestCluster } from "./cluster_harness.ts";
-import { contractSuite } from "./contract.ts";
+import { clusterContractSuite } from "./cluster_contract.ts";
 import { freshNamespaces, sleep } from "./harness.ts";
 
 const HOUR = 60 * 60 * 1000;
@@ -95,10 +95,9 @@ for (
   ]
 ) {
   const setup = CLUSTER_SETUPS.find((s) => s.name === name)!;
-  contractSuite(
+  clusterContractSuite(
     `${name}, after a failover under load`,
     setup.open,
-    "cluster",
     (client, ctx) => failover(client, name, ctx),
   );
 }

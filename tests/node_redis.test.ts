@@ -15,7 +15,7 @@ clientSuites(setupsIn("node-redis"));
 
 describe("node-redis connection errors", () => {
   const ctx = useRedis();
-  it("a closed client's error propagates from the adapter unchanged", async () => {
+  it("a closed client's error reaches the caller, named by the operation", async () => {
     const client = createClient4({ url: ctx.server.url });
     await client.connect();
     const adapter = redis(client)();

@@ -1,0 +1,34 @@
+/**
+ * The contract suite on a Redis Cluster: the groups of tests/contract.ts over a cluster client,
+ * against a real local cluster (tests/cluster_harness.ts).
+ *
+ * @module
+ */
+import { before, describe } from "node:test";
+import { type RedisCluster, type TestCluster, useRedisCluster } from "./cluster_harness.ts";
+import { contractGroups, type OpenedClient } from "./contract.ts";
+import type { ContractContext } from "./contract/fixture.ts";
+
+/**
+ * Defines the contract suite for one cluster client. `prepare` is what the client lives through
+ * before the suite runs (a failover, say).
+ */
+export function clusterContractSuite(
+  clientName: string,
+  open: (cluster: RedisCluster) => Promise<OpenedClient>,
+  prepare?: (client: unknown, cluster: TestCluster) => Promise<void>,
+): void {
+  describe(`The Redis session adapter over ${clientName}`, () => {
+    const cluster = useRedisCluster();
+    const ctx = { cluster: true } as ContractContext;
+    before(async () => {
+      const opened = await open(cluster.cluster);
+      ctx.client = opened.client;
+      cluster.cleanups.push(() => opened.close());
+      await prepare?.(opened.client, cluster);
+      ctx.admin = cluster.admin;
+      ctx.monitor = cluster.primaries;
+    }, { timeout: 120_000 });
+    contractGroups(ctx);
+  });
+}
