@@ -6,19 +6,19 @@
  *
  * @module
  */
-import { COMMON, script } from "./lua_lib.ts";
+import { COMMON, lazyScript, script, tidyDue } from "./lua_lib.ts";
 
 /**
  * The index side of setSession. KEYS: index key. ARGV: session id, idle expiry (integer ms), cap
  * (0: none), mode (`nx`: add the entry only if absent; `set`: give it this score).
  *
- * Adds the entry, makes the index expire no earlier than this session, and on one write in eight
- * (or under a cap) drops the ids whose idle expiry has passed. Returns `{added, over}`: whether
+ * Adds the entry, makes the index expire no earlier than this session, and on about one write in
+ * eighteen (`tidyDue`; every write under a cap) drops the ids whose idle expiry has passed. Returns `{added, over}`: whether
  * the entry is new, and the user's oldest ids beyond the cap (never this one), for the caller to
  * sign out. A failure reply (nothing written) when the index holds another type: a legacy list
  * or set is then converted by the caller, and the call made again.
  */
-const INDEX_ADD = script(
+const INDEX_ADD = lazyScript(
   COMMON,
   `
 local added
@@ -27,18 +27,18 @@ if ARGV[4] == 'nx' then
 else
   added = redis.pcall('ZADD', KEYS[1], ARGV[2], ARGV[1])
 end
-if type(added) == 'table' then return failure(KEYS[1], added) end
+if type(added) == 'table' then return need().failure(KEYS[1], added) end
 local moved = redis.pcall('PEXPIREAT', KEYS[1], ARGV[2], 'GT')
 if moved == 0 then
   redis.call('PEXPIREAT', KEYS[1], ARGV[2], 'NX')
 elseif moved ~= 1 then
-  rare().extend(KEYS[1], ARGV[2])
+  need().rare().extend(KEYS[1], ARGV[2])
 end
 local over = {}
-if ARGV[3] ~= '0' or string.byte(ARGV[1], -1) % 8 == 0 then
-  local lib = rare()
-  lib.prune(KEYS[1])
-  over = lib.beyond_cap(KEYS[1], tonumber(ARGV[3]), ARGV[1])
+if ${tidyDue("ARGV[1]", "ARGV[3]")} then
+  local rare = need().rare()
+  rare.prune(KEYS[1])
+  over = rare.beyond_cap(KEYS[1], tonumber(ARGV[3]), ARGV[1])
 end
 return {added, over}
 `,

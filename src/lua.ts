@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { COMMON, script } from "./lua_lib.ts";
+import { COMMON, lazyScript, script, tidyDue } from "./lua_lib.ts";
 
 /**
  * setSession. KEYS: session key, index key. ARGV: JSON, idle expiry (integer ms), session id,
@@ -22,20 +22,24 @@ import { COMMON, script } from "./lua_lib.ts";
  * than this session: `PEXPIREAT … GT`, or `NX` for the first expiry of an index just created
  * (every index this adapter writes has an expiry; one created for a session already dead is
  * deleted by it at once). Ids whose idle expiry has
- * passed are dropped from the index on one write in eight (chosen by the new id's last byte,
- * so about every eighth login of a user; reads drop them too), and on every write under a cap,
- * where the user's oldest sessions beyond the cap are then signed out (owner-checked).
+ * passed are dropped from the index on about one write in eighteen (see `tidyDue`), and on
+ * every write under a cap, where the user's oldest sessions beyond the cap are then signed out
+ * (owner-checked). The helpers are instantiated only on those rare paths.
  */
-const SET_SESSION = script(
+const SET_SESSION = lazyScript(
   COMMON,
   `
-local added, failed = on_index(KEYS[2], ARGV[4], ARGV[5], 'ZADD', KEYS[2], 'NX', ARGV[2], ARGV[3])
-if failed then return failed end
+local added = redis.pcall('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[3])
+if type(added) == 'table' then
+  local failed
+  added, failed = need().on_index(KEYS[2], ARGV[4], ARGV[5], 'ZADD', KEYS[2], 'NX', ARGV[2], ARGV[3])
+  if failed then return failed end
+end
 if not redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2], 'NX') then
   local current = redis.pcall('GET', KEYS[1])
   if current ~= ARGV[1] then
     if added == 1 then redis.call('ZREM', KEYS[2], ARGV[3]) end
-    if type(current) == 'table' then return failure(KEYS[1], current) end
+    if type(current) == 'table' then return need().failure(KEYS[1], current) end
     return 0
   end
 elseif added == 0 then
@@ -45,10 +49,10 @@ local moved = redis.pcall('PEXPIREAT', KEYS[2], ARGV[2], 'GT')
 if moved == 0 then
   redis.call('PEXPIREAT', KEYS[2], ARGV[2], 'NX')
 elseif moved ~= 1 then
-  rare().extend(KEYS[2], ARGV[2])
+  need().rare().extend(KEYS[2], ARGV[2])
 end
-if ARGV[6] ~= '0' or string.byte(ARGV[3], -1) % 8 == 0 then
-  rare().tidy(KEYS[2], ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[3])
+if ${tidyDue("ARGV[3]", "ARGV[6]")} then
+  need().rare().tidy(KEYS[2], ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[3])
 end
 return 1
 `,

@@ -218,5 +218,39 @@ export function script(helpers: Helper[], body: string): string {
   return helpers.map((name) => HELPERS[name]).join("") + "\n" + body.trim() + "\n";
 }
 
+/**
+ * A script whose common path uses no helper: the helpers are compiled in but only instantiated
+ * (closures created) when `need()` is first called, on a rare path. The body reaches them as
+ * `need().name`.
+ *
+ * @internal
+ */
+export function lazyScript(helpers: Helper[], body: string): string {
+  const names = helpers.map((name) => `${name} = ${name}`).join(", ");
+  return `local lib
+local function need()
+  if not lib then
+    lib = (function()
+${helpers.map((name) => HELPERS[name]).join("")}
+      return { ${names} }
+    end)()
+  end
+  return lib
+end
+${body.trim()}
+`;
+}
+
+/**
+ * The condition of the writes that drop the expired ids of an index: about one in eighteen,
+ * those whose session id's last two bytes add up to a multiple of 16 (Lucia's ids are random),
+ * and every write under a cap. `id` and `cap` are Lua expressions.
+ *
+ * @internal
+ */
+export function tidyDue(id: string, cap: string): string {
+  return `${cap} ~= '0' or (string.byte(${id}, -1) + (string.byte(${id}, -2) or 0)) % 16 == 0`;
+}
+
 /** The helpers most scripts use. @internal */
 export const COMMON: Helper[] = ["chunked", "failure", "owner_of", "rare", "on_index"];
