@@ -1,5 +1,5 @@
 /**
- * Checks what `deno doc --lint` does not: every export of `mod.ts` has an `@example`, and the
+ * Checks what `deno doc --lint` does not: every export of `mod.ts` and `v2.ts` has an `@example`, and the
  * module doc too. (`deno doc --lint` already requires JSDoc on every export and every member of
  * exported interfaces and classes; `deno test --doc` runs the examples.)
  *
@@ -24,35 +24,43 @@ interface DocJson {
   nodes: Record<string, { module_doc?: JsDoc; symbols: DocNode[] }>;
 }
 
-const output = await new Deno.Command(Deno.execPath(), {
-  args: ["doc", "--json", "mod.ts"],
-  stdout: "piped",
-  stderr: "null",
-}).output();
-if (!output.success) {
-  console.error("deno doc --json mod.ts failed");
-  Deno.exit(1);
-}
-const doc = JSON.parse(new TextDecoder().decode(output.stdout)) as DocJson;
-const mod = Object.entries(doc.nodes).find(([url]) => url.endsWith("/mod.ts"))?.[1];
-if (mod === undefined) {
-  console.error("deno doc --json mod.ts: no node for mod.ts");
-  Deno.exit(1);
-}
-
 const hasExample = (jsDoc: JsDoc | undefined) =>
   (jsDoc?.tags ?? []).some((tag) => tag.kind === "example");
 
-const missing: string[] = [];
-if (!hasExample(mod.module_doc)) missing.push("the module doc of mod.ts");
-for (const symbol of mod.symbols) {
-  // `export { redis as default }` is a reference to a documented symbol.
-  const own = symbol.declarations.filter((d) => d.kind !== "reference");
-  if (own.length > 0 && !own.some((d) => hasExample(d.jsDoc))) missing.push(symbol.name);
+/** The exports of an entry point (and its module doc) that have no `@example`; their count. */
+async function withoutExample(entry: string): Promise<{ missing: string[]; exports: number }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["doc", "--json", entry],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  if (!output.success) {
+    console.error(`deno doc --json ${entry} failed`);
+    Deno.exit(1);
+  }
+  const doc = JSON.parse(new TextDecoder().decode(output.stdout)) as DocJson;
+  const mod = Object.entries(doc.nodes).find(([url]) => url.endsWith(`/${entry}`))?.[1];
+  if (mod === undefined) {
+    console.error(`deno doc --json ${entry}: no node for ${entry}`);
+    Deno.exit(1);
+  }
+  const missing: string[] = [];
+  if (!hasExample(mod.module_doc)) missing.push(`the module doc of ${entry}`);
+  for (const symbol of mod.symbols) {
+    // `export { redis as default }` is a reference to a documented symbol.
+    const own = symbol.declarations.filter((d) => d.kind !== "reference");
+    if (own.length > 0 && !own.some((d) => hasExample(d.jsDoc))) {
+      missing.push(`${symbol.name} (${entry})`);
+    }
+  }
+  return { missing, exports: mod.symbols.length };
 }
 
+const ENTRIES = ["mod.ts", "v2.ts"];
+const found = await Promise.all(ENTRIES.map(withoutExample));
+const missing = found.flatMap((f) => f.missing);
 if (missing.length > 0) {
-  console.error(`Exports of mod.ts without an @example: ${missing.join(", ")}`);
+  console.error(`Exports without an @example: ${missing.join(", ")}`);
   Deno.exit(1);
 }
 
@@ -71,6 +79,7 @@ if (unlisted.length > 0) {
   Deno.exit(1);
 }
 console.log(
-  `@example on the module doc and on all ${mod.symbols.length} exports of mod.ts; ` +
-    `all ${CLIENTS.length} clients of src/client.ts in the README's table of clients`,
+  `@example on the module docs and on all exports of ${
+    ENTRIES.map((entry, i) => `${entry} (${found[i].exports})`).join(" and ")
+  }; all ${CLIENTS.length} clients of src/client.ts in the README's table of clients`,
 );

@@ -75,7 +75,7 @@ if (!existsSync(deno) || !existsSync(bun)) {
 
 // Library code must stay runtime-neutral: no Node, Deno or Bun APIs in mod.ts and src/.
 const forbidden = /\bfrom\s+["'](node:|bun["'])|\bDeno\.|\bBun\.|\bprocess\.|\bBuffer\b|require\(/;
-const offenders = ["mod.ts", ...readdirSync(join(root, "src")).map((f) => `src/${f}`)]
+const offenders = ["mod.ts", "v2.ts", ...readdirSync(join(root, "src")).map((f) => `src/${f}`)]
   .filter((file) =>
     readFileSync(join(root, file), "utf8").split("\n").some((line) =>
       !/^\s*(\/\/|\*)/.test(line) && forbidden.test(line)
@@ -92,24 +92,32 @@ await step("lint", deno, ["lint"]);
 // scripts/npm_smoke/consumer.ts declares Lucia's global types as an application does: in one
 // program with the other files they would apply to those too, so it is checked on its own.
 const consumerProgram = "scripts/npm_smoke/consumer.ts";
+// So does tests/types/lucia_v2.ts, which declares lucia 2's `Lucia` namespace as an app does.
+const luciaV2Types = "tests/types/lucia_v2.ts";
 await step("type-check (Deno)", deno, [
   "check",
   "mod.ts",
+  "v2.ts",
   "src/",
   "tests/",
   "scripts/",
   "bench/",
   `!${consumerProgram}`,
+  `!${luciaV2Types}`,
 ]);
 await step("type-check the npm package's consumer program (Deno)", deno, [
   "check",
   consumerProgram,
 ]);
+await step("type-check the Lucia v2 entry against lucia 2's types (Deno)", deno, [
+  "check",
+  luciaV2Types,
+]);
 await step("type-check src/ with only ES + Web globals", bin("tsc"), [
   "-p",
   "scripts/tsconfig.neutral.json",
 ]);
-await step("doc lint", deno, ["doc", "--lint", "mod.ts"]);
+await step("doc lint", deno, ["doc", "--lint", "mod.ts", "v2.ts"]);
 await step("every export has an @example", deno, [
   "run",
   "--allow-read",
@@ -122,6 +130,7 @@ await step("doc examples", deno, (report) => [
   "--doc",
   "--allow-all",
   "mod.ts",
+  "v2.ts",
   "src/",
 ]);
 await step("JSR publish dry run", deno, ["publish", "--dry-run", "--allow-dirty"]);

@@ -1,21 +1,14 @@
 /**
- * The adapter: Lucia v1's five session operations over Redis, each one atomic command.
+ * The adapter for Lucia v1: its five session operations over Redis, each one atomic command on
+ * a single server.
  *
  * @module
  */
 import { LuciaError } from "lucia-auth";
-import { type RedisClient, toConnection } from "./client.ts";
-import { operationRunner } from "./operation.ts";
-import { type RedisSessionAdapterOptions, resolveOptions, withKeyPrefix } from "./options.ts";
-import {
-  assertId,
-  parseSession,
-  serializeSession,
-  type SessionSchema,
-  type StoredSession,
-} from "./session.ts";
-import { clusterStore } from "./cluster_store.ts";
-import { scriptStore } from "./store.ts";
+import type { RedisClient } from "./client.ts";
+import { openStore, readSession, readUserSessions } from "./open.ts";
+import { type RedisSessionAdapterOptions, resolveOptions } from "./options.ts";
+import { assertId, serializeSession, type SessionSchema, type StoredSession } from "./session.ts";
 
 /**
  * The error constructor Lucia passes to an adapter function (lucia-auth's `LuciaError`). The
@@ -140,34 +133,11 @@ export function redis(
   options?: RedisSessionAdapterOptions,
 ): RedisSessionAdapterFunction {
   const settings = resolveOptions(options); // Options are checked before the client.
-  const connection = toConnection(redisClient);
-  const keys = withKeyPrefix(settings.keys, connection.keyPrefix);
-  const run = operationRunner(redisClient, connection, settings);
-  const store = (connection.cluster ? clusterStore : scriptStore)({
-    connection,
-    keys,
-    run,
-    maxSessionsPerUser: settings.maxSessionsPerUser,
-  });
+  const { keys, store } = openStore(redisClient, settings);
 
   return (E: LuciaErrorConstructor = LuciaError) => ({
-    async getSession(sessionId) {
-      assertId(sessionId, "the session id");
-      const value = await store.get(sessionId);
-      return value === null ? null : parseSession(keys.sessionForLog(sessionId), value);
-    },
-
-    async getSessionsByUserId(userId) {
-      assertId(userId, "the user id");
-      const sessions: StoredSession[] = [];
-      for (const [id, value] of await store.listByUser(userId)) {
-        const session = parseSession(keys.sessionForLog(id), value);
-        // An id reused by another user after its entry outlived its key is not shown.
-        if (session.user_id === userId) sessions.push(session);
-      }
-      // In idle-expiry order already, but for an index left by the 2.x adapter (a set).
-      return sessions.sort((a, b) => a.idle_expires - b.idle_expires);
-    },
+    getSession: (sessionId) => readSession(store, keys, sessionId),
+    getSessionsByUserId: (userId) => readUserSessions(store, keys, userId),
 
     async setSession(session) {
       const s = serializeSession(session);

@@ -174,6 +174,47 @@ return 1
 `,
 );
 
+/**
+ * updateSession's session side: a compare-and-set. KEYS: session key. ARGV: the value read, the
+ * new value, its idle expiry. Returns `{1}` when written, or `{0, value}` with what the key holds
+ * now (nil when the session was deleted meanwhile: it stays deleted).
+ */
+const SESSION_UPDATE = script(
+  ["failure"],
+  `
+local current = redis.pcall('GET', KEYS[1])
+if type(current) == 'table' then return failure(KEYS[1], current) end
+if current ~= ARGV[1] then return {0, current} end
+redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3])
+return {1}
+`,
+);
+
+/**
+ * updateSession's index side. KEYS: index key. ARGV: session id, new score, old score. Gives the
+ * entry the new score when it is missing or the new score is later; a lower score only while the
+ * entry still has the old one (an update that raised it meanwhile keeps its score), so that an
+ * entry never expires before its session. The index expires no earlier than the new score.
+ */
+const INDEX_RESCORE = script(
+  COMMON,
+  `
+local score = redis.pcall('ZSCORE', KEYS[1], ARGV[1])
+if type(score) == 'table' then return failure(KEYS[1], score) end
+score = tonumber(score)
+if not score or tonumber(ARGV[2]) > score or score == tonumber(ARGV[3]) then
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+end
+local moved = redis.pcall('PEXPIREAT', KEYS[1], ARGV[2], 'GT')
+if moved == 0 then
+  redis.call('PEXPIREAT', KEYS[1], ARGV[2], 'NX')
+elseif moved ~= 1 then
+  rare().extend(KEYS[1], ARGV[2])
+end
+return 1
+`,
+);
+
 /** The cluster path's scripts by name. @internal */
 export const CLUSTER_SCRIPTS = {
   indexAdd: INDEX_ADD,
@@ -183,4 +224,6 @@ export const CLUSTER_SCRIPTS = {
   sessionDelete: SESSION_DELETE,
   sessionRevoke: SESSION_REVOKE,
   sessionExpire: SESSION_EXPIRE,
+  sessionUpdate: SESSION_UPDATE,
+  indexRescore: INDEX_RESCORE,
 } as const;

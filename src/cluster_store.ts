@@ -36,6 +36,7 @@ import {
   type Store,
   type StoreContext,
   stringOrNull,
+  updated,
 } from "./store.ts";
 
 /** Commands in flight at once for one operation (a user with 20,000 sessions, say). */
@@ -178,7 +179,33 @@ export function clusterStore({ connection, keys, run, maxSessionsPerUser }: Stor
     await onIndex("deleteSession", owner, () => script("indexDrop", [index], [id]));
   };
 
+  /**
+   * An index entry's score moves before its session's expiry when it rises, after it when it
+   * falls (and then only if nothing raised it meanwhile): at every moment the entry outlives the
+   * session.
+   */
+  const update = async (read: string, record: SessionRecord) => {
+    const index = keys.userSession(record.userId);
+    const key = keys.session(record.id);
+    const at = String(record.expiresAt);
+    const before = Math.ceil(Number(JSON.parse(read)?.idle_expires));
+    const rescore = () => script("indexRescore", [index], [record.id, at, String(before)]);
+    const rises = !(record.expiresAt <= before); // A missing or unreadable expiry rises.
+    if (rises) await onIndex("updateSession", record.userId, rescore);
+    const reply = checkReply(
+      "updateSession",
+      keys,
+      await script("sessionUpdate", [key], [read, record.json, at]),
+    );
+    const outcome = updated(reply);
+    if (outcome === true && !rises) await onIndex("updateSession", record.userId, rescore);
+    return outcome;
+  };
+
   return {
+    update: (read, record) =>
+      run("updateSession", keys.sessionForLog(record.id), () => update(read, record)),
+
     get: (id) => {
       const key = keys.session(id);
       return run("getSession", keys.sessionForLog(id), async () => {

@@ -138,3 +138,35 @@ export class DeadlineError extends RedisOperationError {
     this.deadline = deadline;
   }
 }
+
+/**
+ * Thrown by the Lucia v2 adapter's `setSession` when the session's id is taken by another
+ * session: nothing is written. (Lucia v2 has no error code for it; Lucia v1's adapter throws
+ * Lucia's `LuciaError("AUTH_DUPLICATE_SESSION_ID")` instead.) `key` names the session key, with
+ * only the start of the id.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DuplicateSessionIdError } from "@lucia-auth/adapter-session-redis/v2";
+ *
+ * const error = new DuplicateSessionIdError("session:3f9a1c…");
+ * assert.equal(error.name, "DuplicateSessionIdError");
+ * assert.match(error.message, /its id is taken by another session/);
+ * ```
+ */
+export class DuplicateSessionIdError extends Error {
+  /** The session key, its id shortened. */
+  readonly key: string;
+
+  /**
+   * Creates the error; the adapter throws it.
+   *
+   * @param key The session key, its id shortened.
+   */
+  constructor(key: string) {
+    super(`Cannot store the session at Redis key "${key}": its id is taken by another session`);
+    this.name = "DuplicateSessionIdError";
+    this.key = key;
+  }
+}

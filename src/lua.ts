@@ -183,10 +183,40 @@ return m - 1
 `,
 );
 
+/**
+ * updateSession (Lucia v2): a compare-and-set. KEYS: session key, index key. ARGV: the value read,
+ * the new value, its idle expiry (integer ms), session id, session key prefix, user id.
+ *
+ * Writes the new value only if the key still holds the value read (the caller merged its fields
+ * into that one), with the new expiry, and gives the index entry the new score, making the index
+ * expire no earlier than the session. Returns `{1}` when written, or `{0, value}` with what the key
+ * holds now (nil: the session was deleted meanwhile, and stays deleted) for the caller to merge
+ * into again; a failure reply (nothing written) when a key holds another type.
+ */
+const UPDATE_SESSION = script(
+  COMMON,
+  `
+local current = redis.pcall('GET', KEYS[1])
+if type(current) == 'table' then return failure(KEYS[1], current) end
+if current ~= ARGV[1] then return {0, current} end
+local _, failed = on_index(KEYS[2], ARGV[5], ARGV[6], 'ZADD', KEYS[2], ARGV[3], ARGV[4])
+if failed then return failed end
+redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3])
+local moved = redis.pcall('PEXPIREAT', KEYS[2], ARGV[3], 'GT')
+if moved == 0 then
+  redis.call('PEXPIREAT', KEYS[2], ARGV[3], 'NX')
+elseif moved ~= 1 then
+  rare().extend(KEYS[2], ARGV[3])
+end
+return {1}
+`,
+);
+
 /** The scripts by name. @internal */
 export const SCRIPTS = {
   setSession: SET_SESSION,
   getUserSessions: GET_USER_SESSIONS,
   deleteSessions: DELETE_SESSIONS,
   deleteUserSessions: DELETE_USER_SESSIONS,
+  updateSession: UPDATE_SESSION,
 } as const;

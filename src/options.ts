@@ -72,6 +72,46 @@ export interface RedisSessionAdapterOptions {
   evictionWarning?: boolean;
 }
 
+/**
+ * Options of the Lucia v2 adapter (`redis()` of `@lucia-auth/adapter-session-redis/v2`): the key
+ * prefixes of `@lucia-auth/adapter-session-redis` 2.1.2, with its defaults, and the limits the
+ * Lucia v1 adapter has too (see {@linkcode RedisSessionAdapterOptions} for those).
+ *
+ * @example The defaults, spelt out
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import redis, { type RedisSessionAdapterV2Options } from "@lucia-auth/adapter-session-redis/v2";
+ * import { createClient } from "redis";
+ *
+ * const options: RedisSessionAdapterV2Options = {
+ *   session: "session", // session:<sessionId>
+ *   userSessions: "user_sessions", // user_sessions:<userId>
+ * };
+ * assert.equal(typeof redis(createClient(), options), "function");
+ * assert.throws(() => redis(createClient(), { userSession: "u" } as never), /unknown option/);
+ * ```
+ */
+export interface RedisSessionAdapterV2Options {
+  /**
+   * Prefix of session keys: `${session}:${sessionId}`.
+   *
+   * @default {"session"}
+   */
+  session?: string;
+  /**
+   * Prefix of the per-user index keys: `${userSessions}:${userId}`.
+   *
+   * @default {"user_sessions"}
+   */
+  userSessions?: string;
+  /** As {@linkcode RedisSessionAdapterOptions.deadline}. @default {undefined} (no deadline) */
+  deadline?: number;
+  /** As {@linkcode RedisSessionAdapterOptions.maxSessionsPerUser}. @default {undefined} (no cap) */
+  maxSessionsPerUser?: number;
+  /** As {@linkcode RedisSessionAdapterOptions.evictionWarning}. @default {true} */
+  evictionWarning?: boolean;
+}
+
 /** The key names the adapter uses, built from the namespaces. @internal */
 export interface Keys {
   /** `${session}:` */
@@ -179,22 +219,53 @@ export function keysFor(
  * @internal
  */
 export function resolveOptions(options: RedisSessionAdapterOptions | undefined): Settings {
-  const given: Record<string, unknown> = {};
-  let namespaces: Record<string, unknown> = {};
-  if (options !== undefined) {
-    assertPlainObject(options, "options");
-    assertOnlyKeys(
-      options,
-      ["namespaces", "deadline", "maxSessionsPerUser", "evictionWarning"],
-      "",
-    );
-    Object.assign(given, options);
-    if (options.namespaces !== undefined) {
-      assertPlainObject(options.namespaces, 'option "namespaces"');
-      assertOnlyKeys(options.namespaces, ["session", "userSession"], "namespaces.");
-      namespaces = options.namespaces;
-    }
-  }
+  const given = checkedObject(options, ["namespaces", ...LIMITS], "");
+  const namespaces = given.namespaces === undefined
+    ? {}
+    : checkedObject(given.namespaces, ["session", "userSession"], "namespaces.");
+  return {
+    keys: keysFor(
+      { value: namespaces.session, name: "namespaces.session", fallback: "session" },
+      { value: namespaces.userSession, name: "namespaces.userSession", fallback: "userSession" },
+    ),
+    ...limits(given),
+  };
+}
+
+/**
+ * Validates the options of the Lucia v2 adapter (a TypeError or RangeError naming what is wrong)
+ * and applies their defaults, those of `@lucia-auth/adapter-session-redis` 2.1.2 for the keys.
+ *
+ * @internal
+ */
+export function resolveV2Options(options: RedisSessionAdapterV2Options | undefined): Settings {
+  const given = checkedObject(options, ["session", "userSessions", ...LIMITS], "");
+  return {
+    keys: keysFor(
+      { value: given.session, name: "session", fallback: "session" },
+      { value: given.userSessions, name: "userSessions", fallback: "user_sessions" },
+    ),
+    ...limits(given),
+  };
+}
+
+/** The options both adapters share. */
+const LIMITS = ["deadline", "maxSessionsPerUser", "evictionWarning"] as const;
+
+/** An options object (or undefined: empty) with only `known` keys, as a record. */
+function checkedObject(
+  value: unknown,
+  known: readonly string[],
+  where: string,
+): Record<string, unknown> {
+  if (value === undefined) return {};
+  assertPlainObject(value, where === "" ? "options" : `option "${where.slice(0, -1)}"`);
+  assertOnlyKeys(value, known, where);
+  return value;
+}
+
+/** The shared options, checked, with their defaults. */
+function limits(given: Record<string, unknown>): Omit<Settings, "keys"> {
   if (given.evictionWarning !== undefined && typeof given.evictionWarning !== "boolean") {
     throw new TypeError(
       `${CANNOT_CREATE}: option "evictionWarning" must be a boolean, got ${typeof given
@@ -202,10 +273,6 @@ export function resolveOptions(options: RedisSessionAdapterOptions | undefined):
     );
   }
   return {
-    keys: keysFor(
-      { value: namespaces.session, name: "namespaces.session", fallback: "session" },
-      { value: namespaces.userSession, name: "namespaces.userSession", fallback: "userSession" },
-    ),
     deadline: positive(given.deadline, "deadline", false),
     maxSessionsPerUser: positive(given.maxSessionsPerUser, "maxSessionsPerUser", true) ?? 0,
     evictionWarning: (given.evictionWarning as boolean | undefined) ?? true,

@@ -36,6 +36,20 @@ export interface Store {
   remove(ids: readonly string[]): Promise<void>;
   /** Deletes the user's index and every session in it that is the user's. */
   removeUser(userId: string): Promise<void>;
+  /**
+   * Replaces the session's value `read` by `record` (same id and user), if the session still
+   * holds it: true when written; otherwise what it holds now (null: deleted meanwhile).
+   */
+  update(read: string, record: SessionRecord): Promise<true | string | null>;
+}
+
+/** The reply of an update script: `[1]`, or `[0, what the key holds now]`. @internal */
+export function updated(reply: Reply): true | string | null {
+  if (Array.isArray(reply) && reply[0] === 1) return true;
+  if (Array.isArray(reply) && reply[0] === 0) {
+    return stringOrNull(reply[1] ?? null, "updateSession");
+  }
+  throw new TypeError(`Unexpected reply from Redis to updateSession: ${JSON.stringify(reply)}`);
 }
 
 /** What every store needs. @internal */
@@ -192,5 +206,22 @@ export function scriptStore({ connection, keys, run, maxSessionsPerUser }: Store
         checkReply("deleteSessionsByUserId", keys, reply);
       });
     },
+
+    update: (read, record) =>
+      run("updateSession", keys.sessionForLog(record.id), async () => {
+        const reply = await script(
+          "updateSession",
+          [keys.session(record.id), keys.userSession(record.userId)],
+          [
+            read,
+            record.json,
+            String(record.expiresAt),
+            record.id,
+            keys.sessionPrefix,
+            record.userId,
+          ],
+        );
+        return updated(checkReply("updateSession", keys, reply));
+      }),
   };
 }

@@ -1,0 +1,57 @@
+/**
+ * What both adapters (Lucia v1's in adapter.ts, Lucia v2's in adapter_v2.ts) do alike: open the
+ * store over a client, and read sessions from it.
+ *
+ * @module
+ */
+import { type RedisClient, toConnection } from "./client.ts";
+import { clusterStore } from "./cluster_store.ts";
+import { operationRunner } from "./operation.ts";
+import { type Keys, type Settings, withKeyPrefix } from "./options.ts";
+import { assertId, parseSession, type StoredSession } from "./session.ts";
+import { scriptStore, type Store } from "./store.ts";
+
+/**
+ * Recognises the client (a TypeError for an unsupported one) and opens the store for it: the
+ * cluster path for a cluster client, one command per operation otherwise. Sends nothing.
+ *
+ * @internal
+ */
+export function openStore(
+  redisClient: RedisClient,
+  settings: Settings,
+): { keys: Keys; store: Store } {
+  const connection = toConnection(redisClient);
+  const keys = withKeyPrefix(settings.keys, connection.keyPrefix);
+  const run = operationRunner(redisClient, connection, settings);
+  const open = connection.cluster ? clusterStore : scriptStore;
+  const store = open({ connection, keys, run, maxSessionsPerUser: settings.maxSessionsPerUser });
+  return { keys, store };
+}
+
+/** The session with this id, or null. @internal */
+export async function readSession(
+  store: Store,
+  keys: Keys,
+  sessionId: string,
+): Promise<StoredSession | null> {
+  assertId(sessionId, "the session id");
+  const value = await store.get(sessionId);
+  return value === null ? null : parseSession(keys.sessionForLog(sessionId), value);
+}
+
+/** The user's live sessions, by idle expiry; another user's session under a stale id is left out. @internal */
+export async function readUserSessions(
+  store: Store,
+  keys: Keys,
+  userId: string,
+): Promise<StoredSession[]> {
+  assertId(userId, "the user id");
+  const sessions: StoredSession[] = [];
+  for (const [id, value] of await store.listByUser(userId)) {
+    const session = parseSession(keys.sessionForLog(id), value);
+    if (session.user_id === userId) sessions.push(session);
+  }
+  // In idle-expiry order already, but for an index left by the 2.x adapter (a set).
+  return sessions.sort((a, b) => a.idle_expires - b.idle_expires);
+}

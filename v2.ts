@@ -1,0 +1,46 @@
+/**
+ * The Redis session adapter for Lucia v2 (npm `lucia` 2.x): a drop-in, fixed replacement for
+ * `@lucia-auth/adapter-session-redis` 2.1.2, on the same storage core as the Lucia v1 adapter of
+ * this package's main entry.
+ *
+ * Same arguments as 2.1.2 (`redis(client, { session, userSessions })`), same default keys
+ * (`session:<sessionId>`, `user_sessions:<userId>`), and 2.1.2's data is read in place. What 2.1.2
+ * lacked: every write atomic, a duplicate id refused, an index that cleans itself and expires
+ * with its longest-lived session, an `updateSession` that loses no field and never brings back a
+ * deleted session, sign-out that deletes only the user's own sessions, every client (cluster
+ * clients too), Deno, Bun and Node.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lucia } from "lucia";
+ * import redis from "@lucia-auth/adapter-session-redis/v2";
+ * import { createClient } from "redis";
+ *
+ * const redisClient = createClient();
+ * // await redisClient.connect();
+ * const session = redis(redisClient);
+ * // export const auth = lucia({ adapter: { user: userAdapter, session }, env: "PROD" });
+ * await assert.rejects(session().deleteSession(42 as unknown as string), TypeError);
+ * ```
+ *
+ * @module
+ */
+export { redis, redis as default } from "./src/adapter_v2.ts";
+export type {
+  LuciaV2Session,
+  LuciaV2SessionAdapter,
+  LuciaV2SessionAdapterFunction,
+} from "./src/adapter_v2.ts";
+export type { RedisSessionAdapterV2Options } from "./src/options.ts";
+export type { RedisClient } from "./src/client.ts";
+export type { NodeRedisClient, NodeRedisCluster } from "./src/node_redis.ts";
+export type { IoRedisClient, IoRedisCluster } from "./src/ioredis.ts";
+export type { BunRedisClient } from "./src/bun_redis.ts";
+export type { UpstashRedisClient } from "./src/upstash.ts";
+export {
+  DeadlineError,
+  DuplicateSessionIdError,
+  InvalidSessionDataError,
+  RedisOperationError,
+} from "./src/errors.ts";
