@@ -1,18 +1,22 @@
 /**
- * Builds the npm package of `@lucia-auth/adapter-session-redis` from `mod.ts` into `npm/` and
- * checks it the way a user of the package would meet it.
+ * Builds the npm package of `@lucia-auth/adapter-session-redis` from deno.json's entry points
+ * into `npm/`: `mod.ts` (Lucia v1) as the package itself and `v2.ts` (Lucia v2) as
+ * `@lucia-auth/adapter-session-redis/v2`. Then checks it the way a user of the package would
+ * meet it.
  *
  *     deno task build:npm                    # build, pack, check, test on Node
  *     deno task build:npm --keep             # ... and keep the throwaway consumer project
  *     deno task build:npm --junit-path=FILE  # ... and write a JUnit report of the Node tests
  *
  * Steps (each in its own module under scripts/build_npm/):
- *  1. bundle.ts: `npm/esm/mod.js` and `npm/cjs/mod.cjs` with esbuild, declarations with tsc.
+ *  1. bundle.ts: `npm/esm/{mod,v2}.js` (one esbuild run, shared chunks in `npm/esm/chunks/`) and
+ *     `npm/cjs/{mod,v2}.cjs` (one bundle each) with esbuild, declarations with tsc.
  *  2. manifest.ts: `npm/package.json` (version from deno.json), README.md, LICENSE, CHANGELOG.md.
- *  3. pack.ts: `npm pack`, then publint and @arethetypeswrong/cli on the tarball.
+ *  3. pack.ts: `npm pack`, then publint and @arethetypeswrong/cli on the tarball (every entry).
  *  4. consumer.ts: a throwaway consumer project installs the tarball with lucia-auth, redis and
  *     ioredis; 5. tsc --strict compiles the TypeScript programs of scripts/npm_smoke/ there;
- *     6. Node runs its `.mjs` (import) and `.cjs` (require) programs against a redis-server.
+ *     6. Node runs its `.mjs` (import) and `.cjs` (require) programs against a redis-server,
+ *     through both entries.
  *  7. contract.ts: the contract suite on Node against the installed package, via import and
  *     via require.
  *
@@ -49,14 +53,14 @@ async function main(): Promise<void> {
   fs.mkdirSync(consumer);
   let server: RedisServer | undefined;
   try {
-    const packed = pack(work);
+    const packed = pack(work, deno);
     results.push(...packed.results);
-    results.push(...consumerProject(consumer, packed.tarball, node));
+    results.push(...consumerProject(deno, consumer, packed.tarball, node));
     server = await startRedisServer();
-    results.push(...consumerRuns(consumer, server.url, node));
+    results.push(...consumerRuns(deno, consumer, server.url, node));
     await server.stop();
     server = undefined;
-    results.push(...await contractRuns(consumer, node, JUNIT_PATH));
+    results.push(...await contractRuns(deno, consumer, node, JUNIT_PATH));
   } finally {
     await server?.stop();
     await esbuild.stop();

@@ -1,10 +1,19 @@
 /**
- * Step 1 of scripts/build_npm.ts: the package's JavaScript and declarations in npm/.
+ * Step 1 of scripts/build_npm.ts: the package's JavaScript and declarations in npm/, for each
+ * entry point of deno.json (`mod.ts`, the Lucia v1 adapter, and `v2.ts`, the Lucia v2 one).
  *
- * esbuild bundles `mod.ts` twice, `npm/esm/mod.js` (ESM) and `npm/cjs/mod.cjs` (CommonJS), with
- * `lucia-auth` left external. tsc (TypeScript 5.9, see scripts/tsconfig.npm.json) emits the
- * `.d.ts` files once; their `./x.ts` imports are rewritten to `./x.js` for `npm/esm/` and copied
- * as `.d.cts` with `./x.cjs` imports for `npm/cjs/`.
+ * esbuild builds the ES modules of all entries in one run with code splitting: `npm/esm/mod.js`,
+ * `npm/esm/v2.js` and the chunks they share in `npm/esm/chunks/`, so an application importing
+ * both entries loads one copy of the shared code (one class per error). esbuild cannot split
+ * CommonJS, so `npm/cjs/mod.cjs` and `npm/cjs/v2.cjs` are each a bundle of their own (a program
+ * `require()`ing both gets two copies of the shared classes). Packages are left external, and
+ * each entry may only import the packages its ENTRY_POINTS line in manifest.ts allows, through
+ * its chunks too.
+ *
+ * tsc (TypeScript 5.9, see scripts/tsconfig.npm.json) emits the `.d.ts` files once; their
+ * `./x.ts` imports are rewritten to `./x.js` for `npm/esm/` and copied as `.d.cts` with
+ * `./x.cjs` imports for `npm/cjs/`. The declarations an entry reaches may only import the
+ * packages its JavaScript may.
  *
  * @module
  */
@@ -13,44 +22,91 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
 import { fail, listFiles, OUT, ROOT, run, step, TSC, writeFile } from "./common.ts";
-import { type DenoJson, PACKAGE_NAME } from "./manifest.ts";
+import { type DenoJson, type Entry, PACKAGE_NAME } from "./manifest.ts";
 
-/** Packages the bundles may import; anything else is a mistake in src/. */
-const RUNTIME_IMPORTS = ["lucia-auth"];
-
-/** Empties npm/ and builds the two bundles and their declarations into it. */
+/** Empties npm/ and builds the bundles of every entry and their declarations into it. */
 export async function bundle(deno: DenoJson, node: string): Promise<string> {
   step(`1. Build ${PACKAGE_NAME}@${deno.version} into npm/ (esbuild + tsc)`);
   fs.rmSync(OUT, { recursive: true, force: true });
-  for (const [format, file] of [["esm", "esm/mod.js"], ["cjs", "cjs/mod.cjs"]] as const) {
-    const result = await esbuild.build({
-      entryPoints: [path.join(ROOT, deno.exports)],
+  const banner = (sources: string) => ({
+    js: `// ${PACKAGE_NAME} ${deno.version} (${deno.license}): built from ${sources} by ` +
+      `scripts/build_npm.ts.`,
+  });
+  const common = {
+    absWorkingDir: ROOT,
+    bundle: true,
+    platform: "neutral",
+    target: "es2022",
+    packages: "external",
+    metafile: true,
+    logLevel: "warning",
+  } as const;
+
+  const esm = await esbuild.build({
+    ...common,
+    entryPoints: deno.entries.map((e) => ({ in: e.source, out: e.name })),
+    outdir: path.join(OUT, "esm"),
+    format: "esm",
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
+    banner: banner(deno.entries.map((e) => e.source).join(" and ")),
+  });
+  for (const entry of deno.entries) checkImports(esm.metafile, entry, `esm/${entry.name}.js`);
+  const built = Object.keys(esm.metafile.outputs);
+
+  // No code splitting for CommonJS in esbuild: one self-contained bundle per entry.
+  for (const entry of deno.entries) {
+    const file = `cjs/${entry.name}.cjs`;
+    const cjs = await esbuild.build({
+      ...common,
+      entryPoints: [entry.source],
       outfile: path.join(OUT, file),
-      bundle: true,
-      format,
-      platform: "neutral",
-      target: "es2022",
-      packages: "external",
-      metafile: true,
-      logLevel: "warning",
-      banner: {
-        js: `// ${PACKAGE_NAME} ${deno.version} (${deno.license}): built from mod.ts by ` +
-          `scripts/build_npm.ts.`,
-      },
+      format: "cjs",
+      banner: banner(entry.source),
     });
-    const imports = Object.values(result.metafile.outputs).flatMap((o) => o.imports);
-    const unexpected = imports.filter((i) => !RUNTIME_IMPORTS.includes(i.path));
-    if (unexpected.length > 0) {
-      fail(
-        `npm/${file} imports ${unexpected.map((i) => i.path).join(", ")}; only ` +
-          `${RUNTIME_IMPORTS.join(", ")} may be imported at runtime (add it to RUNTIME_IMPORTS ` +
-          `and to the package's dependencies if that is intended)`,
-      );
-    }
-    console.log(`npm/${file}: ${fs.statSync(path.join(OUT, file)).size} bytes`);
+    checkImports(cjs.metafile, entry, file);
+    built.push(...Object.keys(cjs.metafile.outputs));
   }
+  for (const file of built) {
+    console.log(`${file}: ${fs.statSync(path.join(ROOT, file)).size} bytes`);
+  }
+
   declarations(node);
-  return "build: esm/mod.js, cjs/mod.cjs and their declarations";
+  for (const entry of deno.entries) checkDeclarations(entry);
+  const chunks = built.filter((f) => f.includes("/chunks/")).length;
+  return `build: ${deno.entries.map((e) => `esm/${e.name}.js`).join(", ")} (+ ${chunks} ` +
+    `shared chunk${chunks === 1 ? "" : "s"}), ` +
+    `${deno.entries.map((e) => `cjs/${e.name}.cjs`).join(", ")} and their declarations; ` +
+    deno.entries.map((e) => `${e.name} imports ${e.runtimeImports.join(", ") || "nothing"}`)
+      .join(", ");
+}
+
+/**
+ * Fails unless the output `file` (relative to npm/), with every chunk it loads, imports only the
+ * packages `entry` may import.
+ */
+function checkImports(metafile: esbuild.Metafile, entry: Entry, file: string): void {
+  const packages = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (output: string) => {
+    if (seen.has(output)) return;
+    seen.add(output);
+    const meta = metafile.outputs[output] ?? fail(`esbuild did not report on ${output}`);
+    for (const i of meta.imports) {
+      if (i.external) packages.add(i.path);
+      else visit(i.path); // A chunk of the same build.
+    }
+  };
+  visit(path.relative(ROOT, path.join(OUT, file)));
+  const unexpected = [...packages].filter((p) => !entry.runtimeImports.includes(p));
+  if (unexpected.length > 0) {
+    fail(
+      `npm/${file} (${entry.source}${seen.size > 1 ? " and its chunks" : ""}) imports ` +
+        `${unexpected.join(", ")}; it may import ` +
+        `${entry.runtimeImports.join(", ") || "nothing"} at runtime (see ENTRY_POINTS in ` +
+        `scripts/build_npm/manifest.ts, and the package's dependencies, if that is intended)`,
+    );
+  }
 }
 
 /** One tsc run, then an ESM tree (.d.ts) and a CommonJS tree (.d.cts). */
@@ -68,5 +124,39 @@ function declarations(node: string): void {
     }
   } finally {
     fs.rmSync(types, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Fails unless `npm/esm/<entry>.d.ts` exists and the declarations it reaches import only the
+ * packages the entry may import (a type import of a package the application lacks breaks its
+ * compile). The `.d.cts` tree is the same text with other extensions.
+ */
+function checkDeclarations(entry: Entry): void {
+  // Module specifiers, and `/// <reference types>` directives; JSDoc (its examples import
+  // packages too) and other comments are removed first.
+  const specifiers =
+    /\b(?:from|import|require)\s*\(?\s*(["'])([^"'\n]+)\1|^\/\/\/\s*<reference\s+types=(["'])([^"'\n]+)\3/gm;
+  const comments = /\/\*[\s\S]*?\*\/|^\s*\/\/(?!\/).*$/gm;
+  const packages = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    if (!fs.existsSync(file)) fail(`tsc did not emit ${path.relative(OUT, file)}`);
+    const code = fs.readFileSync(file, "utf8").replace(comments, "");
+    for (const m of code.matchAll(specifiers)) {
+      const specifier = m[2] ?? m[4];
+      if (!specifier.startsWith(".")) packages.add(specifier);
+      else visit(path.resolve(path.dirname(file), specifier.replace(/\.js$/, ".d.ts")));
+    }
+  };
+  visit(path.join(OUT, "esm", `${entry.name}.d.ts`));
+  const unexpected = [...packages].filter((p) => !entry.runtimeImports.includes(p));
+  if (unexpected.length > 0) {
+    fail(
+      `the declarations of ${entry.source} (esm/${entry.name}.d.ts and ${seen.size - 1} more) ` +
+        `import ${unexpected.join(", ")}, which its users need not have`,
+    );
   }
 }

@@ -2,7 +2,8 @@
  * Steps 4 to 6 of scripts/build_npm.ts: a throwaway consumer project (in the OS temp dir) that
  * installs the tarball with lucia-auth, redis and ioredis from the npm registry, compiles the
  * TypeScript programs of scripts/npm_smoke/ with tsc --strict, and runs its `.mjs` (import) and
- * `.cjs` (require) programs against a redis-server.
+ * `.cjs` (require) programs against a redis-server. The programs use both entry points, the
+ * package's name and its `/v2` subpath.
  *
  * @module
  */
@@ -10,28 +11,31 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
 import { installedVersion, ROOT, run, step, TSC, writeFile } from "./common.ts";
-import { PACKAGE_NAME } from "./manifest.ts";
+import { type DenoJson, specifierOf } from "./manifest.ts";
 
 /** The npm aliases the repository installs the consumer's clients under. */
 export const CLIENT_ALIASES: Record<string, string> = { redis4: "redis", ioredis5: "ioredis" };
 
 const SMOKE = path.join(ROOT, "scripts", "npm_smoke");
-/** How the programs in scripts/npm_smoke/ import the package. */
-const MOD_TS = "../../mod.ts";
 
 /**
- * Copies a program of scripts/npm_smoke/ into the consumer project, importing the package by its
- * name and the clients by theirs.
+ * Copies programs of scripts/npm_smoke/ into the consumer project, importing the package by its
+ * name (`../../mod.ts`) and subpath (`../../v2.ts`), and the clients by theirs.
  */
-function copyProgram(dir: string, file: string): void {
-  const names: Record<string, string> = { [MOD_TS]: PACKAGE_NAME, ...CLIENT_ALIASES };
-  const specifier = /(["'])(\.\.\/\.\.\/mod\.ts|[\w-]+)\1/g;
-  const text = fs.readFileSync(path.join(SMOKE, file), "utf8")
-    .replace(
-      specifier,
-      (whole, quote, name) => name in names ? quote + names[name] + quote : whole,
+function copyPrograms(deno: DenoJson, dir: string, files: string[]): void {
+  const names: Record<string, string> = {
+    ...Object.fromEntries(deno.entries.map((e) => [`../../${e.source}`, specifierOf(e)])),
+    ...CLIENT_ALIASES,
+  };
+  // Any quoted string with no quote or line break in it: a specifier if it is one of `names`.
+  const quoted = /(["'])([^"'\n]+)\1/g;
+  for (const file of files) {
+    const text = fs.readFileSync(path.join(SMOKE, file), "utf8").replace(
+      quoted,
+      (whole, quote, name) => Object.hasOwn(names, name) ? quote + names[name] + quote : whole,
     );
-  writeFile(path.join(dir, file), text);
+    writeFile(path.join(dir, file), text);
+  }
 }
 
 function tsconfig(options: Record<string, unknown>, files: string[]): string {
@@ -46,7 +50,12 @@ function tsconfig(options: Record<string, unknown>, files: string[]): string {
 }
 
 /** Installs the tarball and its peers into `dir`, then type-checks the TypeScript programs. */
-export function consumerProject(dir: string, tarball: string, node: string): string[] {
+export function consumerProject(
+  deno: DenoJson,
+  dir: string,
+  tarball: string,
+  node: string,
+): string[] {
   step("4. Consumer project: install the tarball from npm/ with its peers");
   writeFile(
     path.join(dir, "package.json"),
@@ -66,7 +75,9 @@ export function consumerProject(dir: string, tarball: string, node: string): str
   ], { cwd: dir });
 
   step("5. tsc --strict in the consumer: NodeNext (ESM and CJS), Bundler, declarations alone");
-  for (const file of ["consumer.ts", "consumer_cjs.cts", "types_only.ts"]) copyProgram(dir, file);
+  const esm = ["consumer.ts", "consumer_v2.ts"];
+  const cjs = ["consumer_cjs.cts", "consumer_v2_cjs.cts"];
+  copyPrograms(deno, dir, [...esm, ...cjs, "types_only.ts"]);
   // lucia-auth 1.8.0's own declarations do not pass a library check (it ships @types/express
   // without its dependencies), so the consumer compiles skip it; the package's declarations are
   // checked on their own, with skipLibCheck off, by tsconfig.types-only.json.
@@ -74,14 +85,11 @@ export function consumerProject(dir: string, tarball: string, node: string): str
   const checks: [string, string][] = [
     [
       "tsconfig.nodenext.json",
-      tsconfig({ module: "NodeNext", moduleResolution: "NodeNext", ...withNode }, [
-        "consumer.ts",
-        "consumer_cjs.cts",
-      ]),
+      tsconfig({ module: "NodeNext", moduleResolution: "NodeNext", ...withNode }, [...esm, ...cjs]),
     ],
     [
       "tsconfig.bundler.json",
-      tsconfig({ module: "ESNext", moduleResolution: "Bundler", ...withNode }, ["consumer.ts"]),
+      tsconfig({ module: "ESNext", moduleResolution: "Bundler", ...withNode }, esm),
     ],
     [
       "tsconfig.types-only.json",
@@ -99,17 +107,26 @@ export function consumerProject(dir: string, tarball: string, node: string): str
     run(node, [TSC, "-p", file], { cwd: dir });
   }
   return [
-    `tsc ${installedVersion("typescript")} --strict: NodeNext (ESM + CJS), Bundler, ` +
-    `declarations alone (lib ES2022, no @types): no error`,
+    `tsc ${installedVersion("typescript")} --strict, ${
+      deno.entries.map((e) => specifierOf(e)).join(" and ")
+    }: NodeNext (ESM + CJS), Bundler, declarations alone (lib ES2022, no @types): no error`,
   ];
 }
 
 /** Runs consumer.mjs (import) and consumer.cjs (require) against the server at `redisUrl`. */
-export function consumerRuns(dir: string, redisUrl: string, node: string): string[] {
+export function consumerRuns(
+  deno: DenoJson,
+  dir: string,
+  redisUrl: string,
+  node: string,
+): string[] {
   step("6. Run the consumer with import (.mjs) and require (.cjs) against Redis");
-  for (const file of ["round_trips.cjs", "consumer.mjs", "consumer.cjs"]) copyProgram(dir, file);
+  copyPrograms(deno, dir, ["round_trips.cjs", "consumer.mjs", "consumer.cjs"]);
   const env = { ...process.env, REDIS_URL: redisUrl };
   run(node, ["consumer.mjs"], { cwd: dir, env });
   run(node, ["consumer.cjs"], { cwd: dir, env });
-  return ["consumer.mjs (import) and consumer.cjs (require): node-redis + ioredis passed"];
+  return [
+    "consumer.mjs (import) and consumer.cjs (require): main entry over node-redis + ioredis, " +
+    "/v2 entry over node-redis: round trips passed",
+  ];
 }

@@ -11,33 +11,38 @@ import process from "node:process";
 import * as esbuild from "esbuild";
 import { ROOT, run, step, writeFile } from "./common.ts";
 import { CLIENT_ALIASES } from "./consumer.ts";
-import { PACKAGE_NAME } from "./manifest.ts";
+import { type DenoJson, specifierOf } from "./manifest.ts";
 
-/** Every import of mod.ts becomes the package; src/ must not be reached from the tests. */
-const packageInsteadOfSource: esbuild.Plugin = {
+/**
+ * Every import of an entry point (mod.ts, v2.ts) becomes the package's name or subpath; src/
+ * must not be reached from the tests.
+ */
+const packageInsteadOfSource = (deno: DenoJson): esbuild.Plugin => ({
   name: "package-instead-of-source",
   setup(build) {
     build.onResolve({ filter: /^\.{1,2}\// }, (args) => {
       const target = path.resolve(args.resolveDir, args.path);
-      if (target === path.join(ROOT, "mod.ts")) return { path: PACKAGE_NAME, external: true };
+      const entry = deno.entries.find((e) => target === path.join(ROOT, e.source));
+      if (entry) return { path: specifierOf(entry), external: true };
       if (target.startsWith(path.join(ROOT, "src") + path.sep)) {
         return {
           errors: [{
             text: `${args.importer} imports ${args.path}: the tests run against the built ` +
-              `package, so they may only import the module through mod.ts`,
+              `package, so they may only import the module through its entry points`,
           }],
         };
       }
       return undefined;
     });
   },
-};
+});
 
 /**
  * Bundles and runs the suite in `dir`. With `junitPath`, `node --test` also writes a JUnit
  * report there (its readable output stays on stdout).
  */
 export async function contractRuns(
+  deno: DenoJson,
   dir: string,
   node: string,
   junitPath: string | undefined,
@@ -53,7 +58,7 @@ export async function contractRuns(
     target: "node20",
     packages: "external",
     alias: CLIENT_ALIASES,
-    plugins: [packageInsteadOfSource],
+    plugins: [packageInsteadOfSource(deno)],
     logLevel: "warning",
   });
   const esm = bundled.outputFiles[0].text;

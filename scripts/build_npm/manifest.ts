@@ -1,6 +1,6 @@
 /**
  * The npm package's identity and its package.json, with README.md, LICENSE and CHANGELOG.md
- * copied next to it. Name, version and license come from deno.json.
+ * copied next to it. Name, version, license and the entry points come from deno.json.
  *
  * @module
  */
@@ -11,9 +11,10 @@ import { fail, OUT, readJson, ROOT, step, writeFile } from "./common.ts";
 
 /** The package's name on npm, which must be deno.json's too. */
 export const PACKAGE_NAME = "@lucia-auth/adapter-session-redis";
-const DESCRIPTION = "Redis session adapter for Lucia v1 (lucia-auth 1.x): node-redis, ioredis, " +
-  "Bun's RedisClient and Upstash; every operation one atomic command, sessions expire exactly " +
-  "at their idle expiry.";
+const DESCRIPTION = "Redis session adapter for Lucia v1 (lucia-auth 1.x) and, as " +
+  "@lucia-auth/adapter-session-redis/v2, for Lucia v2 (lucia 2.x): node-redis, ioredis, " +
+  "Bun's RedisClient and Upstash; every write atomic, sessions expire exactly at their idle " +
+  "expiry.";
 const REPOSITORY = {
   type: "git",
   url: "git+https://github.com/pilcrowOnPaper/lucia.git",
@@ -33,7 +34,7 @@ const KEYWORDS = [
   "deno",
 ];
 /**
- * The CommonJS entry `require()`s lucia-auth, which is ESM-only: that needs require(esm),
+ * The main entry's CommonJS build `require()`s lucia-auth, which is ESM-only: that needs require(esm),
  * unflagged from Node 20.19 and 22.12.
  */
 const ENGINES = { node: "^20.19.0 || >=22.12.0" };
@@ -49,25 +50,86 @@ const CLIENT_PEERS: Record<string, string> = Object.fromEntries(
   }),
 );
 
-/** What the build reads from deno.json. */
+/**
+ * The package's entry points, by their subpath in deno.json's "exports" (and the npm package's),
+ * with the packages each one's JavaScript may import at runtime: anything else is a mistake in
+ * src/. The Lucia v2 entry imports nothing: a Lucia v2 app does not have lucia-auth 1.x.
+ */
+const ENTRY_POINTS: readonly { subpath: string; runtimeImports: readonly string[] }[] = [
+  { subpath: ".", runtimeImports: ["lucia-auth"] },
+  { subpath: "./v2", runtimeImports: [] },
+];
+
+/** One entry point of the package. */
+export interface Entry {
+  /** Its subpath in deno.json's and package.json's "exports": `"."`, `"./v2"`. */
+  subpath: string;
+  /** Its source file at the repository root, such as `mod.ts`. */
+  source: string;
+  /** The source's base name, which its built files take: `mod` gives `esm/mod.js` and so on. */
+  name: string;
+  /** The packages its JavaScript (chunks included) may import at runtime. */
+  runtimeImports: readonly string[];
+}
+
+/** What the build reads from deno.json, "exports" read as the package's entry points. */
 export interface DenoJson {
   name: string;
   version: string;
   license: string;
-  exports: string;
   imports: Record<string, string>;
+  entries: Entry[];
 }
 
-/** Reads deno.json and checks that it names this package and maps lucia-auth to a range. */
+/** The name an application imports an entry by: the package's name, then its subpath. */
+export function specifierOf(entry: Entry): string {
+  return PACKAGE_NAME + entry.subpath.slice(1);
+}
+
+/**
+ * Reads deno.json and checks that it names this package, maps lucia-auth to a range and exports
+ * exactly the entry points of ENTRY_POINTS, each a `.ts` file at the repository root.
+ */
 export function readDenoJson(): DenoJson {
-  const deno = readJson<DenoJson>(path.join(ROOT, "deno.json"));
+  const file = readJson<Omit<DenoJson, "entries"> & { exports?: unknown }>(
+    path.join(ROOT, "deno.json"),
+  );
+  const { exports, ...deno } = file;
   if (deno.name !== PACKAGE_NAME) fail(`deno.json names ${deno.name}, expected ${PACKAGE_NAME}`);
   luciaRange(deno);
-  return deno;
+  if (typeof exports !== "object" || exports === null || Array.isArray(exports)) {
+    fail(
+      `deno.json "exports" must be an object of subpaths (${
+        ENTRY_POINTS.map((e) => `"${e.subpath}"`).join(", ")
+      }), not ${JSON.stringify(exports)}`,
+    );
+  }
+  const subpaths = exports as Record<string, unknown>;
+  const entries = ENTRY_POINTS.map(({ subpath, runtimeImports }): Entry => {
+    const source = subpaths[subpath];
+    if (source === undefined) fail(`deno.json "exports" has no "${subpath}" entry`);
+    const name = /^\.\/([\w-]+)\.ts$/.exec(String(source))?.[1] ??
+      fail(
+        `deno.json "exports"["${subpath}"] must be a .ts file at the repository root ` +
+          `(such as "./mod.ts"), not ${JSON.stringify(source)}`,
+      );
+    return { subpath, source: `${name}.ts`, name, runtimeImports };
+  });
+  const unknown = Object.keys(subpaths).filter((s) => !ENTRY_POINTS.some((e) => e.subpath === s));
+  if (unknown.length > 0) {
+    fail(
+      `deno.json exports ${unknown.join(", ")}, which the npm build does not know: add ` +
+        `${unknown.length > 1 ? "them" : "it"} to ENTRY_POINTS in scripts/build_npm/manifest.ts`,
+    );
+  }
+  if (new Set(entries.map((e) => e.name)).size < entries.length) {
+    fail(`deno.json "exports" maps two subpaths to files of the same name`);
+  }
+  return { ...deno, entries };
 }
 
 /** The lucia-auth range of deno.json's import map: the package's peer dependency. */
-function luciaRange(deno: DenoJson): string {
+function luciaRange(deno: Pick<DenoJson, "imports">): string {
   return /^npm:lucia-auth@(.+)$/.exec(deno.imports["lucia-auth"] ?? "")?.[1] ??
     fail(`deno.json "imports" must map "lucia-auth" to "npm:lucia-auth@<range>"`);
 }
@@ -75,6 +137,18 @@ function luciaRange(deno: DenoJson): string {
 /** Writes npm/package.json and copies the documents the package ships. */
 export function writeManifest(deno: DenoJson): void {
   step("2. npm/package.json, README.md, LICENSE, CHANGELOG.md");
+  const main = deno.entries.find((e) => e.subpath === ".") ?? fail(`no "." entry`);
+  // TypeScript's node10 resolution (`moduleResolution: "node"`, the default with
+  // `module: "commonjs"`) and older bundlers do not read "exports": for them, a subpath entry
+  // such as "./v2" also gets a directory of its own (v2/) whose package.json points at its files.
+  const fallbacks = deno.entries.filter((e) => e.subpath !== ".").map(({ subpath, name }) => ({
+    file: `${subpath.slice("./".length)}/package.json`,
+    json: {
+      main: `../cjs/${name}.cjs`,
+      module: `../esm/${name}.js`,
+      types: `../cjs/${name}.d.cts`,
+    },
+  }));
   const pkg = {
     name: PACKAGE_NAME,
     version: deno.version,
@@ -84,28 +158,34 @@ export function writeManifest(deno: DenoJson): void {
     keywords: KEYWORDS,
     type: "module",
     exports: {
-      ".": {
-        import: { types: "./esm/mod.d.ts", default: "./esm/mod.js" },
-        require: { types: "./cjs/mod.d.cts", default: "./cjs/mod.cjs" },
-      },
+      ...Object.fromEntries(deno.entries.map(({ subpath, name }) => [subpath, {
+        import: { types: `./esm/${name}.d.ts`, default: `./esm/${name}.js` },
+        require: { types: `./cjs/${name}.d.cts`, default: `./cjs/${name}.cjs` },
+      }])),
       "./package.json": "./package.json",
     },
-    main: "./cjs/mod.cjs",
-    module: "./esm/mod.js",
-    types: "./cjs/mod.d.cts",
+    main: `./cjs/${main.name}.cjs`,
+    module: `./esm/${main.name}.js`,
+    types: `./cjs/${main.name}.d.cts`,
     sideEffects: false,
     engines: ENGINES,
-    files: ["esm/", "cjs/", "CHANGELOG.md"],
+    files: ["esm/", "cjs/", ...fallbacks.map((f) => f.file), "CHANGELOG.md"],
     peerDependencies: { "lucia-auth": luciaRange(deno), ...CLIENT_PEERS },
+    // All optional: the main entry needs lucia-auth, the /v2 entry (Lucia v2) does not; each app
+    // has the one Redis client it uses.
     peerDependenciesMeta: Object.fromEntries(
-      Object.keys(CLIENT_PEERS).map((name) => [name, { optional: true }]),
+      ["lucia-auth", ...Object.keys(CLIENT_PEERS)].map((name) => [name, { optional: true }]),
     ),
   };
   writeFile(path.join(OUT, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
+  for (const { file, json } of fallbacks) {
+    writeFile(path.join(OUT, file), JSON.stringify(json, null, 2) + "\n");
+  }
   for (const doc of ["README.md", "LICENSE", "CHANGELOG.md"]) {
     const from = path.join(ROOT, doc);
     if (!fs.existsSync(from)) fail(`${doc} is missing at the repository root`);
     fs.copyFileSync(from, path.join(OUT, doc));
   }
   console.log(JSON.stringify(pkg, null, 2));
+  for (const { file, json } of fallbacks) console.log(`${file}: ${JSON.stringify(json)}`);
 }

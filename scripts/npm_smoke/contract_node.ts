@@ -5,8 +5,9 @@
  * scripts/build_npm.ts bundles this file twice with esbuild into the throwaway consumer project
  * that installed the packed tarball: once as an ES module (the package is loaded through its
  * `import` condition) and once as CommonJS (through `require`). In both bundles every import of
- * `mod.ts`, here and in tests/, becomes an import of `@lucia-auth/adapter-session-redis`, and
- * `redis4`/`ioredis5` become the consumer's `redis`/`ioredis`.
+ * `mod.ts`, here and in tests/, becomes an import of `@lucia-auth/adapter-session-redis` (and one
+ * of `v2.ts` of its `/v2` subpath), and `redis4`/`ioredis5` become the consumer's
+ * `redis`/`ioredis`.
  *
  * @module
  */
