@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { COMMON, lazyScript, script, tidyDue } from "./lua_lib.ts";
+import { COMMON, extendExpiry, lazyScript, script, tidyDue } from "./lua_lib.ts";
 
 /**
  * The index side of setSession. KEYS: index key. ARGV: session id, idle expiry (integer ms), cap
@@ -28,12 +28,7 @@ else
   added = redis.pcall('ZADD', KEYS[1], ARGV[2], ARGV[1])
 end
 if type(added) == 'table' then return need().failure(KEYS[1], added) end
-local moved = redis.pcall('PEXPIREAT', KEYS[1], ARGV[2], 'GT')
-if moved == 0 then
-  redis.call('PEXPIREAT', KEYS[1], ARGV[2], 'NX')
-elseif moved ~= 1 then
-  need().rare().extend(KEYS[1], ARGV[2])
-end
+${extendExpiry("KEYS[1]", "ARGV[2]")}
 local over = {}
 if ${tidyDue("ARGV[1]", "ARGV[3]")} then
   local rare = need().rare()
@@ -205,12 +200,7 @@ score = tonumber(score)
 if not score or tonumber(ARGV[2]) > score or score == tonumber(ARGV[3]) then
   redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 end
-local moved = redis.pcall('PEXPIREAT', KEYS[1], ARGV[2], 'GT')
-if moved == 0 then
-  redis.call('PEXPIREAT', KEYS[1], ARGV[2], 'NX')
-elseif moved ~= 1 then
-  rare().extend(KEYS[1], ARGV[2])
-end
+${extendExpiry("KEYS[1]", "ARGV[2]", "rare()")}
 return 1
 `,
 );

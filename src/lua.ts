@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { COMMON, lazyScript, script, tidyDue } from "./lua_lib.ts";
+import { COMMON, extendExpiry, lazyScript, script, tidyDue } from "./lua_lib.ts";
 
 /**
  * setSession. KEYS: session key, index key. ARGV: JSON, idle expiry (integer ms), session id,
@@ -45,12 +45,7 @@ if not redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2], 'NX') then
 elseif added == 0 then
   redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 end
-local moved = redis.pcall('PEXPIREAT', KEYS[2], ARGV[2], 'GT')
-if moved == 0 then
-  redis.call('PEXPIREAT', KEYS[2], ARGV[2], 'NX')
-elseif moved ~= 1 then
-  need().rare().extend(KEYS[2], ARGV[2])
-end
+${extendExpiry("KEYS[2]", "ARGV[2]")}
 if ${tidyDue("ARGV[3]", "ARGV[6]")} then
   need().rare().tidy(KEYS[2], ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[3])
 end
@@ -202,12 +197,7 @@ if current ~= ARGV[1] then return {0, current} end
 local _, failed = on_index(KEYS[2], ARGV[5], ARGV[6], 'ZADD', KEYS[2], ARGV[3], ARGV[4])
 if failed then return failed end
 redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3])
-local moved = redis.pcall('PEXPIREAT', KEYS[2], ARGV[3], 'GT')
-if moved == 0 then
-  redis.call('PEXPIREAT', KEYS[2], ARGV[3], 'NX')
-elseif moved ~= 1 then
-  rare().extend(KEYS[2], ARGV[3])
-end
+${extendExpiry("KEYS[2]", "ARGV[3]", "rare()")}
 return {1}
 `,
 );

@@ -252,5 +252,21 @@ export function tidyDue(id: string, cap: string): string {
   return `${cap} ~= '0' or (string.byte(${id}, -1) + (string.byte(${id}, -2) or 0)) % 16 == 0`;
 }
 
+/**
+ * Lua that moves an index key's expiry out to `at` (never in): `GT` for a key that has one, `NX`
+ * for one that has none, and the `rare` helper on servers older than 7.0 (no `GT`/`NX`); `rare` is
+ * how the script reaches that helper (`need().rare()` in a lazy script).
+ *
+ * @internal
+ */
+export function extendExpiry(key: string, at: string, rare = "need().rare()"): string {
+  return `local moved = redis.pcall('PEXPIREAT', ${key}, ${at}, 'GT')
+if moved == 0 then
+  redis.call('PEXPIREAT', ${key}, ${at}, 'NX')
+elseif moved ~= 1 then
+  ${rare}.extend(${key}, ${at})
+end`;
+}
+
 /** The helpers most scripts use. @internal */
 export const COMMON: Helper[] = ["chunked", "failure", "owner_of", "rare", "on_index"];
