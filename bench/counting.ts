@@ -37,8 +37,9 @@ const NODE_REDIS_METHODS: Record<string, string> = {
 };
 
 /**
- * Wraps a node-redis client (methods above and `sendCommand`) or Bun's RedisClient (`send`) in
- * a Proxy that counts every command it is asked to send. Everything else passes through.
+ * Wraps a node-redis client or cluster (methods above and `sendCommand`) or Bun's RedisClient
+ * (`send`) in a Proxy that counts every command it is asked to send. Everything else passes
+ * through.
  */
 export function countingClient<T extends object>(client: T): { client: T; counts: Counts } {
   const counts: Counts = { commands: 0, roundTrips: 0, byName: new Map(), trips: [] };
@@ -61,8 +62,12 @@ export function countingClient<T extends object>(client: T): { client: T; counts
       const value = Reflect.get(target, property);
       if (typeof value !== "function" || typeof property !== "string") return value;
       if (property === "sendCommand") {
-        return (args: string[], ...rest: unknown[]) =>
-          track(String(args[0]).toLowerCase(), value.call(target, args, ...rest));
+        // A client's sendCommand(args, options); a node-redis cluster's (firstKey, isReadonly,
+        // args).
+        return (...params: unknown[]) => {
+          const args = (Array.isArray(params[0]) ? params[0] : params[2]) as string[];
+          return track(String(args[0]).toLowerCase(), value.apply(target, params));
+        };
       }
       if (property === "send" && !("sendCommand" in target)) {
         return (name: string, args: string[]) =>

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { clusterSection } from "./report/cluster.ts";
 import { goalsSection } from "./report/goals.ts";
 import { introSection, methodSection } from "./report/method.ts";
 import type { RunData } from "./report/run_data.ts";
@@ -15,6 +16,7 @@ import {
   throughputSections,
   versionsSection,
 } from "./report/sections.ts";
+import { v2EntrySection } from "./report/v2_entry.ts";
 
 export type { RunData };
 
@@ -28,6 +30,8 @@ export function render(data: RunData): string {
     ...(data.server ? serverMoreSections(data.server) : []),
     ...countsSection(data),
     ...memorySection(data),
+    ...v2EntrySection(data),
+    ...clusterSection(data.cluster),
     ...throughputSections(data),
     ...versionsSection(data),
   ].join("\n");

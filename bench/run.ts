@@ -5,29 +5,39 @@
  * then runs bench/load.ts under Deno (commands, memory, throughput), bench/server.ts under Deno
  * (what each operation costs the server: commandstats and CPU per request, callgrind
  * instruction counts on a second server when valgrind is installed, script variants,
- * saturation, worst case against sessions per user), bench/load.ts under Bun (throughput over
- * node-redis and over Bun's RedisClient) and Node (throughput, bundled with esbuild into the
- * git-ignored bench/.runs/), and last Node again through a TCP delay proxy that adds ~1 ms to
- * every round trip. Every figure in RESULTS.md comes from this run.
+ * saturation, worst case against sessions per user), bench/cluster.ts under Deno (on a Redis
+ * Cluster of its own: commands, round trips, Redis µs and ops/s per operation against 2.1.2),
+ * bench/load.ts under Bun (throughput over node-redis and over Bun's RedisClient) and Node
+ * (throughput, bundled with esbuild into the git-ignored bench/.runs/), and last Node again
+ * through a TCP delay proxy that adds ~1 ms to every round trip. Every figure in RESULTS.md
+ * comes from this run.
  *
  * Options: `--smoke` (tiny N in ~30 s, for CI: fails on errors, never on speed; writes
  * bench/.runs/RESULTS.smoke.md), `--repeats=N`, `--duration=MS`, `--runtimes=deno,bun,node`,
  * `--no-latency`, `--js-proxy` (use the Bun delay proxy even where `cc` exists), `--render`
  * (re-render RESULTS.md from the last run's JSON), `--server=cost,worst,saturation,
  * instructions,variants` (the server modes to run; `--server=` for none), `--processes=N`
- * (client processes of the saturation mode; default one per core), `--server-repeats=N`.
+ * (client processes of the saturation mode; default one per core), `--server-repeats=N`,
+ * `--server-subjects=oursV2,v2` and `--server-ops=updateSession(renewal),...` (only these
+ * subjects and cells in the cost mode and the instruction counts), `--cluster=counts,cost` (the
+ * cluster mode's parts; all by default) or `--no-cluster`, `--cluster-repeats=N`, `--out=NAME`
+ * (write bench/.runs/NAME.json and NAME.md instead of RESULTS.md: for partial runs; with
+ * `--render`, re-render those).
  *
  * @module
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import process from "node:process";
 import { startRedisServer } from "../scripts/redis_server.ts";
+import { CLUSTER_PARTS, clusterConfig } from "./cluster/config.ts";
+import type { ClusterConfig, ClusterPart, ClusterResult } from "./cluster/types.ts";
 import type { LoadConfig, LoadResult, OpSpec } from "./load/types.ts";
 import { render, type RunData } from "./report.ts";
+import { machine, versions } from "./run_env.ts";
 import { SERVER_MODES, serverConfig } from "./server/config.ts";
-import type { ServerMode, ServerResult } from "./server/types.ts";
+import type { ServerConfig, ServerMode, ServerResult } from "./server/types.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const RUNS = `${ROOT}bench/.runs`;
@@ -39,58 +49,21 @@ function flag(name: string): string | undefined {
   return hit.includes("=") ? hit.slice(hit.indexOf("=") + 1) : "";
 }
 
+/** A comma-separated flag as a list (undefined when not given). */
+function list(name: string): string[] | undefined {
+  return flag(name)?.split(",").filter(Boolean);
+}
+
 const T0 = performance.now();
 
 function log(message: string): void {
   process.stderr.write(`[bench ${((performance.now() - T0) / 1000).toFixed(1)}s] ${message}\n`);
 }
 
-function readVersion(path: string): string {
-  try {
-    return JSON.parse(readFileSync(`${ROOT}${path}`, "utf8")).version;
-  } catch {
-    return "unknown";
-  }
-}
-
-function sh(command: string, args: string[]): string {
-  const r = spawnSync(command, args, { encoding: "utf8", cwd: ROOT });
-  return r.status === 0 ? r.stdout.trim() : "";
-}
-
-function versions(): Record<string, string> {
-  const commit = sh("git", ["rev-parse", "--short", "HEAD"]);
-  const dirty = sh("git", ["status", "--porcelain", "--", "src", "mod.ts"]) !== "";
-  const ours = `@lucia-auth/adapter-session-redis ${readVersion("deno.json")} (git ${
-    commit || "?"
-  }${dirty ? ", uncommitted changes in src/" : ""})`;
-  return {
-    ours,
-    v2: `@lucia-auth/adapter-session-redis ${
-      readVersion("node_modules/adapter-session-redis-v2/package.json")
-    }`,
-    client: `node-redis (npm redis) ${readVersion("node_modules/redis5/package.json")}, ` +
-      `@redis/client ${readVersion("node_modules/redis5/node_modules/@redis/client/package.json")}`,
-    connect: `connect-redis ${readVersion("node_modules/connect-redis/package.json")}`,
-    expressSession: `express-session ${readVersion("node_modules/express-session/package.json")}`,
-    luciaAuth: `lucia-auth ${readVersion("node_modules/lucia-auth/package.json")}`,
-    deno: sh(`${BIN}/deno`, ["--version"]).split("\n")[0].replace(/^deno /, ""),
-    bun: sh(`${BIN}/bun`, ["--version"]),
-    node: sh("node", ["--version"]).replace(/^v/, ""),
-    esbuild: sh(`${BIN}/esbuild`, ["--version"]),
-  };
-}
-
-function machine() {
-  const cpuinfo = existsSync("/proc/cpuinfo") ? readFileSync("/proc/cpuinfo", "utf8") : "";
-  return {
-    cpu: /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? "unknown",
-    cores: os.cpus().length,
-    memoryGiB: os.totalmem() / 2 ** 30,
-    kernel: os.release(),
-    loadBefore: os.loadavg(),
-    loadAfter: [] as number[],
-  };
+/** Runs the cluster mode (bench/cluster.ts) under Deno. */
+function runCluster(config: ClusterConfig, timeoutMs: number): Promise<ClusterResult> {
+  const args = ["run", "-A", "bench/cluster.ts", JSON.stringify(config)];
+  return runJson("cluster mode", `${BIN}/deno`, args, config.out, timeoutMs);
 }
 
 /** Runs the load script under a runtime; resolves with its JSON, rejects if it fails. */
@@ -214,8 +187,13 @@ const OPS: OpSpec[] = [
 
 async function main(): Promise<void> {
   const smoke = flag("smoke") !== undefined;
-  const resultsJson = `${RUNS}/${smoke ? "results.smoke.json" : "results.json"}`;
-  const resultsMd = smoke ? `${RUNS}/RESULTS.smoke.md` : `${ROOT}bench/RESULTS.md`;
+  const out = flag("out")?.replace(/[^\w.-]/g, "_");
+  const resultsJson = `${RUNS}/${out ?? (smoke ? "results.smoke" : "results")}.json`;
+  const resultsMd = out
+    ? `${RUNS}/${out}.md`
+    : smoke
+    ? `${RUNS}/RESULTS.smoke.md`
+    : `${ROOT}bench/RESULTS.md`;
   if (flag("render") !== undefined) {
     writeFileSync(resultsMd, render(JSON.parse(readFileSync(resultsJson, "utf8"))));
     log(`rendered ${resultsMd}`);
@@ -267,7 +245,9 @@ async function main(): Promise<void> {
     memorySessions: data.config.memorySessions,
     memoryKs: [1, 10],
     expireMs: data.config.expireMs,
-    retainedSubjects: smoke ? ["ours", "raw"] : ["ours", "v2", "raw", "connect"],
+    retainedSubjects: smoke
+      ? ["ours", "oursV2", "v2", "raw"]
+      : ["ours", "oursV2", "v2", "raw", "connect"],
     out: `${RUNS}/${out}.json`,
   });
   const timeout = smoke ? 60_000 : 600_000;
@@ -279,6 +259,8 @@ async function main(): Promise<void> {
         await runLoad("deno", {
           ...base("loopback", "deno"),
           modes: ["counts", "memory", "throughput"],
+          // The Lucia v2 entry: commands and memory beside 2.1.2 (its server cost: below).
+          extraSubjects: ["oursV2"],
         }, timeout),
       );
     }
@@ -296,8 +278,27 @@ async function main(): Promise<void> {
           repeats: flag("server-repeats") === undefined
             ? undefined
             : Number(flag("server-repeats")),
+          subjects: list("server-subjects") as ServerConfig["cost"]["subjects"] | undefined,
+          ops: list("server-ops"),
         }),
         smoke ? 60_000 : 1_800_000,
+      );
+    }
+    const clusterParts = flag("no-cluster") !== undefined
+      ? []
+      : (flag("cluster") || CLUSTER_PARTS.join(",")).split(",").filter(Boolean);
+    if (clusterParts.length > 0) {
+      log(`Deno: Redis Cluster (${clusterParts.join(", ")})`);
+      data.cluster = await runCluster(
+        clusterConfig({
+          smoke,
+          parts: clusterParts as ClusterPart[],
+          out: `${RUNS}/cluster.json`,
+          repeats: flag("cluster-repeats") === undefined
+            ? undefined
+            : Number(flag("cluster-repeats")),
+        }),
+        smoke ? 60_000 : 900_000,
       );
     }
     if (runtimes.includes("bun")) {

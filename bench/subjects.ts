@@ -1,13 +1,14 @@
 /**
- * The benchmark's subjects: the same session operations implemented by this adapter, by the raw
- * client (the floor), by the earlier official adapter (2.1.2) and by connect-redis, over one
- * client each; and this adapter again, as an A/A control.
+ * The benchmark's subjects: the same session operations implemented by this adapter (its Lucia v1
+ * entry, and its Lucia v2 entry), by the raw client (the floor), by the earlier official adapter
+ * (2.1.2) and by connect-redis, over one client each; and this adapter again, as an A/A control.
  *
  * @module
  */
 import { redis as redisV2 } from "adapter-session-redis-v2";
 import { RedisStore } from "connect-redis";
 import { redis } from "../mod.ts";
+import { redis as redisLuciaV2 } from "../v2.ts";
 
 /** A Lucia session as all subjects store it (Lucia v1 and v2 use the same fields). */
 export type BenchSession = {
@@ -22,9 +23,12 @@ export interface HasId {
   id: string;
 }
 
+/** What updateSession is given: some of the session's fields (Lucia v2's attributes too). */
+export type SessionUpdate = Partial<BenchSession> & Record<string, unknown>;
+
 /** The operations; a subject leaves out those it has no equivalent for. */
 export interface Subject {
-  /** Short key: ours, ours2, v2, raw, connect, floor (bench/server/floor.ts). */
+  /** Short key: ours, ours2, oursV2, v2, raw, connect, floor (bench/server/floor.ts). */
   readonly key: SubjectKey;
   /** Client label for tables. */
   readonly client: string;
@@ -33,10 +37,12 @@ export interface Subject {
   getSessionsByUserId?(userId: string): Promise<HasId[]>;
   deleteSession(sessionId: string): Promise<unknown>;
   deleteSessionsByUserId?(userId: string): Promise<unknown>;
+  /** Lucia v2's updateSession (the v2 entry and 2.1.2 only). */
+  updateSession?(sessionId: string, partial: SessionUpdate): Promise<unknown>;
 }
 
 /** The subjects' keys, in table order. */
-export const SUBJECT_KEYS = ["ours", "ours2", "v2", "raw", "connect", "floor"] as const;
+export const SUBJECT_KEYS = ["ours", "ours2", "oursV2", "v2", "raw", "connect", "floor"] as const;
 /** A subject's key. */
 export type SubjectKey = typeof SUBJECT_KEYS[number];
 
@@ -44,6 +50,7 @@ export type SubjectKey = typeof SUBJECT_KEYS[number];
 export const SUBJECT_NAMES: Record<SubjectKey, string> = {
   ours: "this adapter",
   ours2: "this adapter, run again (A/A control)",
+  oursV2: "this adapter, Lucia v2 entry",
   v2: "adapter 2.1.2",
   raw: "raw floor",
   connect: "connect-redis 10",
@@ -85,32 +92,39 @@ export function oursSubject(
   return adapterSubject(key, clientLabel, adapter);
 }
 
-/** The earlier official adapter, 2.1.2, over a node-redis client (its API: get, sAdd, ...). */
-export function v2Subject(client: NodeRedisLike, clientLabel: string): Subject {
+/**
+ * This adapter's Lucia v2 entry (v2.ts) with its defaults (2.1.2's keys: `session:<id>`,
+ * `user_sessions:<userId>`), over any client it accepts, cluster clients included.
+ */
+export function oursV2Subject(client: unknown, clientLabel: string): Subject {
   // deno-lint-ignore no-explicit-any
-  const adapter = (redisV2 as any)(client)() as {
-    setSession(s: BenchSession): Promise<void>;
-    getSession(id: string): Promise<HasId | null>;
-    getSessionsByUserId(userId: string): Promise<HasId[]>;
-    deleteSession(id: string): Promise<void>;
-    deleteSessionsByUserId(userId: string): Promise<void>;
-  };
+  const adapter = redisLuciaV2(client as any)() as unknown as LuciaAdapter;
+  return adapterSubject("oursV2", clientLabel, adapter);
+}
+
+/**
+ * The earlier official adapter, 2.1.2, over a node-redis client, or a node-redis 4 cluster (its
+ * API: get, set, sAdd, sMembers, del, sRem, each of one key).
+ */
+export function v2Subject(client: unknown, clientLabel: string): Subject {
+  // deno-lint-ignore no-explicit-any
+  const adapter = (redisV2 as any)(client)() as LuciaAdapter;
   return adapterSubject("v2", clientLabel, adapter);
 }
 
-/** A subject over a Lucia session adapter's five operations. */
-function adapterSubject(
-  key: Subject["key"],
-  clientLabel: string,
-  adapter: {
-    setSession(s: BenchSession): Promise<void>;
-    getSession(id: string): Promise<HasId | null>;
-    getSessionsByUserId(userId: string): Promise<HasId[]>;
-    deleteSession(id: string): Promise<void>;
-    deleteSessionsByUserId(userId: string): Promise<void>;
-  },
-): Subject {
-  return {
+/** A Lucia session adapter's operations (updateSession: Lucia v2's only). */
+interface LuciaAdapter {
+  setSession(s: BenchSession): Promise<void>;
+  getSession(id: string): Promise<HasId | null>;
+  getSessionsByUserId(userId: string): Promise<HasId[]>;
+  deleteSession(id: string): Promise<void>;
+  deleteSessionsByUserId(userId: string): Promise<void>;
+  updateSession?(id: string, partial: SessionUpdate): Promise<void>;
+}
+
+/** A subject over a Lucia session adapter's operations. */
+function adapterSubject(key: Subject["key"], clientLabel: string, adapter: LuciaAdapter): Subject {
+  const subject: Subject = {
     key,
     client: clientLabel,
     setSession: (s) => adapter.setSession(s),
@@ -119,6 +133,10 @@ function adapterSubject(
     deleteSession: (id) => adapter.deleteSession(id),
     deleteSessionsByUserId: (userId) => adapter.deleteSessionsByUserId(userId),
   };
+  if (adapter.updateSession) {
+    subject.updateSession = (id, partial) => adapter.updateSession!(id, partial);
+  }
+  return subject;
 }
 
 /** Sends one raw command; how depends on the client. */

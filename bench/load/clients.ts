@@ -11,6 +11,7 @@ import {
   connectSubject,
   type NodeRedisLike,
   oursSubject,
+  oursV2Subject,
   rawSender,
   rawSubject,
   type Subject,
@@ -44,6 +45,8 @@ function makeSubject(
     case "ours":
     case "ours2":
       return oursSubject(client, label, key);
+    case "oursV2":
+      return oursV2Subject(client, label);
     case "raw":
       return rawSubject(client, label);
     case "v2":
@@ -80,7 +83,7 @@ export async function openFamily(kind: ClientKind, config: LoadConfig): Promise<
   const direct = await open(config.directUrl);
   const subjects = new Map<SubjectKey, Subject>();
   const prep = new Map<SubjectKey, Subject>();
-  for (const key of config.subjects) {
+  for (const key of [...config.subjects, ...(config.extraSubjects ?? [])]) {
     // The A/A control only gives the noise band: measured over node-redis only.
     if (key === "ours2" && kind !== "node-redis") continue;
     const subject = makeSubject(key, measured, label);

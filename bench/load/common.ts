@@ -5,8 +5,8 @@
  * @module
  */
 import process from "node:process";
-import type { BenchSession } from "../subjects.ts";
-import type { OpSpec } from "./types.ts";
+import type { BenchSession, SessionUpdate } from "../subjects.ts";
+import type { UpdateKind } from "./types.ts";
 
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;
@@ -18,9 +18,24 @@ export function runtimeInfo(): { runtime: string; version: string } {
   return { runtime: "node", version: process.versions.node };
 }
 
-/** The label of an operation, e.g. `getSessionsByUserId(10)`. */
-export function opLabel(spec: OpSpec): string {
-  return spec.k === undefined ? spec.op : `${spec.op}(${spec.k})`;
+/** The label of an operation, e.g. `getSessionsByUserId(10)`, `updateSession(renewal)`. */
+export function opLabel(spec: { op: string; k?: number; update?: string }): string {
+  const arg = spec.update ?? spec.k;
+  return arg === undefined ? spec.op : `${spec.op}(${arg})`;
+}
+
+/** What an updateSession of `s` sends: an attribute, or a renewal one day past its expiries. */
+export function updateOf(kind: UpdateKind, s: BenchSession): SessionUpdate {
+  return kind === "country" ? { country: "DE" } : {
+    active_expires: s.active_expires + 86_400_000,
+    idle_expires: s.idle_expires + 86_400_000,
+  };
+}
+
+/** Whether a session read back carries the update. */
+export function hasUpdate(session: unknown, update: SessionUpdate): boolean {
+  const s = session as Record<string, unknown> | null;
+  return s !== null && Object.entries(update).every(([field, value]) => s[field] === value);
 }
 
 /** Writes a line to stderr, tagged with the runtime. */

@@ -16,6 +16,11 @@ function countSpecs(config: LoadConfig): OpSpec[] {
   for (const k of config.countKs) specs.push({ op: "getSessionsByUserId", k });
   specs.push({ op: "deleteSession" });
   for (const k of config.countKs) specs.push({ op: "deleteSessionsByUserId", k });
+  // Lucia v2's updateSession: only the subjects that have it (the v2 entry and 2.1.2).
+  specs.push({ op: "updateSession", update: "country" }, {
+    op: "updateSession",
+    update: "renewal",
+  });
   return specs;
 }
 

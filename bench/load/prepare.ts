@@ -6,7 +6,7 @@
  */
 import type { Subject, SubjectKey } from "../subjects.ts";
 import type { Family } from "./clients.ts";
-import { check, runPool, Sessions } from "./common.ts";
+import { check, hasUpdate, runPool, Sessions, updateOf } from "./common.ts";
 import type { OpSpec } from "./types.ts";
 
 /** Stores sessions 0..count-1 through the subject (its own format), 256 at a time. */
@@ -94,6 +94,24 @@ export async function prepare(
           check(
             (await prep.getSession(sessions.id(0))) === null,
             `${subject.key}: deleteSession left the session`,
+          );
+        },
+      };
+    }
+    case "updateSession": {
+      // Each session updated once, so that every update changes what is stored.
+      await populate(prep, sessions, count);
+      const stored = Array.from({ length: count }, (_, i) => sessions.session(i));
+      const update = (i: number) => updateOf(spec.update ?? "country", stored[i]);
+      return {
+        count,
+        run: async (i) => {
+          await subject.updateSession!(sessions.id(i), update(i));
+        },
+        verify: async () => {
+          check(
+            hasUpdate(await prep.getSession(sessions.id(0)), update(0)),
+            `${subject.key}: updateSession did not store ${JSON.stringify(update(0))}`,
           );
         },
       };

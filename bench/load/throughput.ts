@@ -149,6 +149,7 @@ export async function throughput(config: LoadConfig, families: Family[], admin: 
     const here: [Family, SubjectKey][] = [];
     for (const family of families) {
       for (const [key, subject] of family.subjects) {
+        if (config.extraSubjects?.includes(key)) continue; // counts and memory only
         if (supports(subject, spec)) here.push([family, key]);
       }
     }

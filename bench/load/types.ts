@@ -8,16 +8,25 @@ import type { SubjectKey } from "../subjects.ts";
 /** Which client the subjects use. */
 export type ClientKind = "node-redis" | "bun";
 
-/** An operation as benchmarked: `k` is the number of sessions per user for the by-user ones. */
+/**
+ * An operation as benchmarked: `k` is the number of sessions per user for the by-user ones;
+ * `update` what updateSession changes: an attribute (`{ country: "DE" }`) or, as when Lucia
+ * renews a session, both expiries (`{ active_expires, idle_expires }`, one day later).
+ */
 export interface OpSpec {
   op:
     | "setSession"
     | "getSession"
     | "getSessionsByUserId"
     | "deleteSession"
-    | "deleteSessionsByUserId";
+    | "deleteSessionsByUserId"
+    | "updateSession";
   k?: number;
+  update?: UpdateKind;
 }
+
+/** What an updateSession changes (see {@linkcode OpSpec}). */
+export type UpdateKind = "country" | "renewal";
 
 /** What bench/run.ts asks for. */
 export interface LoadConfig {
@@ -30,6 +39,8 @@ export interface LoadConfig {
   run: string;
   clients: ClientKind[];
   subjects: SubjectKey[];
+  /** Subjects measured in the counts and memory modes only (not for throughput). */
+  extraSubjects?: SubjectKey[];
   /** Throughput: operations and concurrencies to measure. */
   ops: OpSpec[];
   concurrencies: number[];

@@ -34,7 +34,10 @@ export function introSection(data: RunData): string[] {
     "for getSessionsByUserId one `SORT_RO userSession:<id> BY nosort GET # GET session:*` " +
     "+ JSON.parse over this adapter's own index, without pruning); **adapter 2.1.2** " +
     `(${v.v2}, built for Lucia v2, same five operations on the same client); ` +
-    `**${v.connect}** with ${v.expressSession} (get/set/destroy only).`,
+    `**${v.connect}** with ${v.expressSession} (get/set/destroy only); **this adapter, ` +
+    "Lucia v2 entry** (v2.ts, same storage core: counted, and measured for memory and server " +
+    "cost, beside 2.1.2 in its own section, not for throughput). A Redis Cluster, in its own " +
+    "section, has this adapter and 2.1.2 only.",
     "",
   ];
 }

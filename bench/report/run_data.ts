@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { ClusterResult } from "../cluster/types.ts";
 import type { LoadResult } from "../load/types.ts";
 import type { ServerResult } from "../server/types.ts";
 
@@ -38,5 +39,7 @@ export interface RunData {
   results: LoadResult[];
   /** The server modes (bench/server.ts), when they ran. */
   server?: ServerResult;
+  /** The cluster mode (bench/cluster.ts), when it ran. */
+  cluster?: ClusterResult;
   elapsedSeconds: number;
 }

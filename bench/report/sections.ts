@@ -10,7 +10,8 @@ import { Figures, throughputTable } from "./figures.ts";
 import { fmtInt, fmtMs, fmtNum, fmtRatio, signed, table } from "./format.ts";
 import type { RunData } from "./run_data.ts";
 
-function countsTable(counts: CountRecord[]): string {
+/** Commands and round trips per operation, one row per record. */
+export function countsTable(counts: CountRecord[]): string {
   const rows = counts.map((c) => [
     c.op,
     `${SUBJECT_NAMES[c.subject]}${c.client === "bun" ? " (Bun RedisClient)" : ""}`,
@@ -39,8 +40,11 @@ function countsTable(counts: CountRecord[]): string {
 export function countsSection(data: RunData): string[] {
   const nodeRedis = data.results.find((r) => r.counts.some((c) => c.client === "node-redis"))
     ?.counts ?? [];
+  // The Lucia v2 entry and updateSession have their own section (v2_entry.ts).
   const counts = [
-    ...nodeRedis.filter((c) => c.client === "node-redis"),
+    ...nodeRedis.filter((c) =>
+      c.client === "node-redis" && c.subject !== "oursV2" && !c.op.startsWith("updateSession")
+    ),
     ...data.results.flatMap((r) => r.counts).filter((c) =>
       c.client === "bun" && c.subject === "ours"
     ),
@@ -57,8 +61,9 @@ export function countsSection(data: RunData): string[] {
 
 /** The "Redis memory" section, if memory was measured. */
 export function memorySection(data: RunData): string[] {
-  const memory = data.results.flatMap((r) => r.memory);
-  const retained = data.results.flatMap((r) => r.retained);
+  // The Lucia v2 entry has its own section (v2_entry.ts).
+  const memory = data.results.flatMap((r) => r.memory).filter((m) => m.subject !== "oursV2");
+  const retained = data.results.flatMap((r) => r.retained).filter((m) => m.subject !== "oursV2");
   if (!memory.length) return [];
   const ks = [...new Set(memory.map((m) => m.k))];
   const rows = SUBJECT_KEYS.filter((s) => memory.some((m) => m.subject === s)).map((s) => {
@@ -190,7 +195,10 @@ export function versionsSection(data: RunData): string[] {
     "without it). Options: `--repeats=N`, `--duration=MS`, `--runtimes=deno,bun,node`, " +
     "`--no-latency`, `--server=cost,worst,saturation,instructions,variants` (the server " +
     "modes; `--server=` for none), `--processes=N` (saturation clients), " +
-    "`--server-repeats=N`; `--render` rebuilds this file from the last run's JSON.",
+    "`--server-repeats=N`, `--server-subjects=…`, `--server-ops=…` (only those subjects and " +
+    "cells), `--cluster=counts,cost` or `--no-cluster`, `--cluster-repeats=N`, `--out=NAME` " +
+    "(a partial run's files in bench/.runs/ instead of this one); `--render` rebuilds this file " +
+    "from the last run's JSON.",
     "",
   ];
 }

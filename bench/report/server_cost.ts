@@ -143,9 +143,10 @@ function goalsTable(f: ServerFigures): string {
 /** The cost table: per operation and subject, µs per request and the ratios. */
 function costTable(f: ServerFigures): string {
   const rows: string[][] = [];
-  for (const op of f.costOps()) {
+  // The Lucia v2 entry, and updateSession (its and 2.1.2's only), are in v2_entry.ts's section.
+  for (const op of f.costOps().filter((x) => f.costSubjects(x).includes("ours"))) {
     const floor = floorOf(op);
-    for (const s of f.costSubjects(op)) {
+    for (const s of f.costSubjects(op).filter((x) => x !== "oursV2")) {
       const vs = (b: SubjectKey) =>
         COST.map((m) =>
           s === b || !f.costSubjects(op).includes(b) ? "" : fmtRatio(f.ratio(op, s, b, m))
@@ -178,7 +179,8 @@ function costTable(f: ServerFigures): string {
 /** The instruction counts per operation. */
 function instructionsTable(f: ServerFigures): string {
   const subjects: SubjectKey[] = ["ours", "floor", "v2", "raw"];
-  const rows = f.instructionOps().map((op) => {
+  const ops = f.instructionOps().filter((op) => Number.isFinite(f.per(op, "ours", "instr")));
+  const rows = ops.map((op) => {
     const floor = floorOf(op);
     let spread = 0;
     for (const s of subjects) {

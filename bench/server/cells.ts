@@ -6,7 +6,7 @@
  * @module
  */
 import type { Subject } from "../subjects.ts";
-import { check, runPool } from "../load/common.ts";
+import { check, hasUpdate, opLabel, runPool, updateOf } from "../load/common.ts";
 import { Universe } from "./data.ts";
 import { mixRun } from "./mix.ts";
 import type { CellSpec } from "./types.ts";
@@ -22,7 +22,7 @@ export interface Cell {
 
 /** The label of a cell's operation, e.g. `getSessionsByUserId(10)`, `mix`. */
 export function cellLabel(spec: CellSpec): string {
-  return spec.k === undefined ? spec.op : `${spec.op}(${spec.k})`;
+  return opLabel(spec);
 }
 
 /** Whether a subject has the operation (the mix needs all five). */
@@ -132,6 +132,22 @@ export async function prepareCell(
             const list = await subject.getSessionsByUserId!(u.user(0));
             check(list.length === k - Math.min(5, size), `${name}: ${list.length} left`);
           }
+        },
+      };
+    }
+    case "updateSession": {
+      // Each session updated once (so every update changes it); the last two are the warm-up's.
+      await seed(seeder, u, size + 2);
+      const update = (n: number) => updateOf(spec.update ?? "country", u.session(n));
+      const run = async (n: number) => {
+        await subject.updateSession!(u.id(n), update(n));
+      };
+      return {
+        count: size,
+        warm: () => run(size).then(() => run(size + 1)),
+        run,
+        verify: async () => {
+          check(hasUpdate(await subject.getSession(u.id(0)), update(0)), `${name}: not updated`);
         },
       };
     }

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import type { SubjectKey } from "../subjects.ts";
+import { cellLabel } from "./cells.ts";
 import type { CellSpec, ServerConfig, ServerMode } from "./types.ts";
 
 /** Every server mode, in the order bench/server.ts runs them. */
@@ -15,18 +17,27 @@ export const SERVER_MODES: ServerMode[] = [
   "variants",
 ];
 
-function cells(sizes: number[]): CellSpec[] {
-  const [set, get, list10, list100, del, delUser, mix] = sizes;
-  return [
+/** The cells, sized; `only` (cell labels) keeps some of them. */
+function cells(sizes: number[], only?: string[]): CellSpec[] {
+  const [set, get, list10, list100, del, delUser, update, mix] = sizes;
+  const all: CellSpec[] = [
     { op: "setSession", size: set },
     { op: "getSession", size: get },
     { op: "getSessionsByUserId", k: 10, size: list10 },
     { op: "getSessionsByUserId", k: 100, size: list100 },
     { op: "deleteSession", size: del },
     { op: "deleteSessionsByUserId", k: 10, size: delUser },
+    // Lucia v2's updateSession: measured for the subjects that have it (v2 entry, 2.1.2).
+    { op: "updateSession", update: "country", size: update },
+    { op: "updateSession", update: "renewal", size: update },
     { op: "mix", size: mix },
   ];
+  return only ? all.filter((c) => only.includes(cellLabel(c))) : all;
 }
+
+/** The subjects of the cost mode and of the instruction counts, in order. */
+const COST_SUBJECTS: SubjectKey[] = ["ours", "ours2", "oursV2", "v2", "connect", "floor", "raw"];
+const INSTRUCTION_SUBJECTS: SubjectKey[] = ["ours", "oursV2", "v2", "floor", "raw"];
 
 /** The configuration of bench/server.ts. */
 export function serverConfig(options: {
@@ -37,15 +48,22 @@ export function serverConfig(options: {
   modes: ServerMode[];
   processes: number;
   repeats?: number;
+  /** Only these subjects in the cost mode and the instruction counts (for targeted runs). */
+  subjects?: SubjectKey[];
+  /** Only these cells (labels, e.g. `updateSession(renewal)`) in the same modes. */
+  ops?: string[];
 }): ServerConfig {
-  const { smoke, url, pid, out, modes, processes } = options;
+  const { smoke, url, pid, out, modes, processes, ops } = options;
+  const only = (list: SubjectKey[]) =>
+    options.subjects ? list.filter((s) => options.subjects!.includes(s)) : list;
   return {
     modes: smoke ? modes.filter((m) => m !== "instructions" && m !== "variants") : modes,
     url,
     pid,
     cost: {
       cells: cells(
-        smoke ? [40, 40, 10, 4, 20, 4, 200] : [4000, 8000, 2000, 400, 4000, 800, 10_000],
+        smoke ? [40, 40, 10, 4, 20, 4, 20, 200] : [4000, 8000, 2000, 400, 4000, 800, 4000, 10_000],
+        ops,
       ),
       repeats: options.repeats ?? (smoke ? 1 : 7),
       slices: smoke ? 2 : 10,
@@ -55,11 +73,12 @@ export function serverConfig(options: {
       regimes: smoke
         ? [{ connections: 4, concurrency: 4 }, { connections: 1, concurrency: 8 }]
         : [{ connections: 16, concurrency: 16 }, { connections: 1, concurrency: 32 }],
-      subjects: ["ours", "ours2", "v2", "connect", "floor", "raw"],
+      subjects: only(COST_SUBJECTS),
     },
     instructions: {
-      cells: cells([300, 500, 200, 40, 300, 100, 2000]),
+      cells: cells([300, 500, 200, 40, 300, 100, 300, 2000], ops),
       repeats: 3,
+      subjects: only(INSTRUCTION_SUBJECTS),
       variantSize: {
         setSession: 300,
         deleteSession: 300,

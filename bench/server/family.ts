@@ -12,6 +12,7 @@ import {
   connectSubject,
   type NodeRedisLike,
   oursSubject,
+  oursV2Subject,
   rawSender,
   rawSubject,
   type Subject,
@@ -85,6 +86,9 @@ export async function openServerFamily(url: string, connections = 1): Promise<Se
       case "ours":
       case "ours2":
         subject = oursSubject(wrapped, LABEL, key);
+        break;
+      case "oursV2":
+        subject = oursV2Subject(wrapped, LABEL);
         break;
       case "v2":
         subject = v2Subject(wrapped, LABEL);

@@ -9,7 +9,7 @@
 import { serializeSession } from "../../src/session.ts";
 import type { Admin } from "../load/clients.ts";
 import { check, log } from "../load/common.ts";
-import { INDEX_PREFIX, rawSender, SESSION_PREFIX, type SubjectKey } from "../subjects.ts";
+import { INDEX_PREFIX, rawSender, SESSION_PREFIX } from "../subjects.ts";
 import type { CallgrindServer } from "./callgrind.ts";
 import { type Cell, cellLabel, hasOp, prepareCell, seed } from "./cells.ts";
 import { clock, Universe } from "./data.ts";
@@ -17,9 +17,6 @@ import type { ServerFamily } from "./family.ts";
 import { scriptCaller } from "./floor.ts";
 import type { InstructionRecord, ServerConfig } from "./types.ts";
 import { type Args, type Variant, VARIANTS } from "./variants.ts";
-
-/** The subjects whose instructions are counted. */
-export const INSTRUCTION_SUBJECTS: SubjectKey[] = ["ours", "v2", "floor", "raw"];
 
 /**
  * A flushed database and a new Lua interpreter (`SCRIPT FLUSH` replaces it): each cell starts
@@ -60,7 +57,7 @@ export async function instructionsMode(
     const label = cellLabel(spec);
     const t = performance.now();
     for (let repeat = 0; repeat < config.instructions.repeats; repeat++) {
-      for (const key of INSTRUCTION_SUBJECTS) {
+      for (const key of config.instructions.subjects) {
         const { subject } = family.make(key);
         if (!hasOp(subject, spec) || (key === "floor" && spec.op === "getSession")) continue;
         await fresh(admin);

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { UpdateKind } from "../load/types.ts";
 import type { SubjectKey } from "../subjects.ts";
 
 /** An operation measured in the server modes, or the Lucia-like mix (bench/server/mix.ts). */
@@ -13,9 +14,12 @@ export interface CellSpec {
     | "getSessionsByUserId"
     | "deleteSession"
     | "deleteSessionsByUserId"
+    | "updateSession"
     | "mix";
   /** Sessions per user for the by-user operations (10 when not given). */
   k?: number;
+  /** What updateSession changes (bench/load/types.ts's `UpdateKind`). */
+  update?: UpdateKind;
   /** Requests per cell. */
   size: number;
 }
@@ -40,8 +44,13 @@ export interface ServerConfig {
     regimes: { connections: number; concurrency: number }[];
     subjects: SubjectKey[];
   };
-  /** instructions and variants: cells (run one request at a time), repeats. */
-  instructions: { cells: CellSpec[]; repeats: number; variantSize: Record<string, number> };
+  /** instructions and variants: cells (run one request at a time), repeats, subjects. */
+  instructions: {
+    cells: CellSpec[];
+    repeats: number;
+    variantSize: Record<string, number>;
+    subjects: SubjectKey[];
+  };
   /** saturation: client processes, requests in flight and connections per process, … */
   saturation: {
     processes: number;
