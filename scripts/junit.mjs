@@ -25,9 +25,10 @@ const ATTRIBUTE = /([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 
 /**
  * The testcases of a JUnit XML document, each with its name and outcome ("passed", "failed" for
- * a <failure> or <error> inside it, "skipped" for a <skipped>).
+ * a <failure> or <error> inside it, "skipped" for a <skipped>), and for a failure the message
+ * the runner gave it (its attribute, or the start of its text).
  * @param {string} xml
- * @returns {{ name: string, outcome: "passed" | "failed" | "skipped" }[]}
+ * @returns {{ name: string, outcome: "passed" | "failed" | "skipped", message?: string }[]}
  */
 export function testcases(xml) {
   const found = [];
@@ -47,7 +48,13 @@ export function testcases(xml) {
       if (empty) found.push(testcase);
       else current = testcase;
     } else if (current && !closing) {
-      if (tag === "failure" || tag === "error") current.outcome = "failed";
+      if (tag === "failure" || tag === "error") {
+        current.outcome = "failed";
+        const message = /\bmessage\s*=\s*"([^"]*)"/.exec(attributes)?.[1];
+        const end = xml.indexOf(`</${tag}>`, xml.indexOf(token) + token.length);
+        const text = empty || end < 0 ? "" : xml.slice(xml.indexOf(token) + token.length, end);
+        current.message ??= decode(message || text.replace(/<!\[CDATA\[|\]\]>/g, "")).trim();
+      }
       else if (tag === "skipped" && current.outcome === "passed") current.outcome = "skipped";
     }
   }
@@ -58,18 +65,20 @@ export function testcases(xml) {
  * Counts the tests of one JUnit XML report. A missing or empty report counts as one failure:
  * the runner did not get as far as writing it.
  * @param {string} file
- * @returns {{ passed: number, failed: number, skipped: number, problem?: string }}
+ * @returns {{ passed: number, failed: number, skipped: number, failures: string[], problem?: string }}
  */
 export function countJUnit(file) {
   let xml;
   try {
     xml = readFileSync(file, "utf8");
   } catch {
-    return { passed: 0, failed: 1, skipped: 0, problem: `no JUnit report at ${file}` };
+    const problem = `no JUnit report at ${file}`;
+    return { passed: 0, failed: 1, skipped: 0, failures: [problem], problem };
   }
   const all = testcases(xml);
   if (!/<testsuites?\b/.test(xml)) {
-    return { passed: 0, failed: 1, skipped: 0, problem: `${file} is not a JUnit report` };
+    const problem = `${file} is not a JUnit report`;
+    return { passed: 0, failed: 1, skipped: 0, failures: [problem], problem };
   }
   // Every path a testcase's name is nested under ("a" and "a > b" for "a > b > c").
   const groups = new Set();
@@ -77,7 +86,14 @@ export function countJUnit(file) {
     const parts = name.split(" > ");
     for (let i = 1; i < parts.length; i++) groups.add(parts.slice(0, i).join(" > "));
   }
-  const counts = { passed: 0, failed: 0, skipped: 0 };
-  for (const t of all) if (!groups.has(t.name)) counts[t.outcome]++;
+  const counts = { passed: 0, failed: 0, skipped: 0, failures: [] };
+  for (const t of all) {
+    if (groups.has(t.name)) continue;
+    counts[t.outcome]++;
+    if (t.outcome === "failed") {
+      const first = (t.message ?? "").split("\n").find((line) => line.trim() !== "") ?? "";
+      counts.failures.push(`${t.name}${first ? `: ${first.trim().slice(0, 300)}` : ""}`);
+    }
+  }
   return counts;
 }

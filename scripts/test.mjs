@@ -23,6 +23,8 @@ mkdirSync(reports, { recursive: true });
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failedSteps = [];
+/** "step: test: message" of every failed test, repeated in the summary (CI shows the tail). */
+const failedTests = [];
 
 /** Runs a command with its output on the console; resolves with its exit code. */
 function run(cmd, args) {
@@ -53,7 +55,8 @@ async function step(title, cmd, args) {
   console.log(`\n=== ${title}\n$ ${[cmd.replace(root + "/", ""), ...argv].join(" ")}`);
   const code = await run(cmd, argv);
   if (report) {
-    const { passed, failed, skipped, problem } = countJUnit(report);
+    const { passed, failed, skipped, failures, problem } = countJUnit(report);
+    failedTests.push(...failures.map((failure) => `${title}: ${failure}`));
     totals.passed += passed;
     totals.failed += failed;
     totals.skipped += skipped;
@@ -75,7 +78,12 @@ if (!existsSync(deno) || !existsSync(bun)) {
 
 // Library code must stay runtime-neutral: no Node, Deno or Bun APIs in mod.ts and src/.
 const forbidden = /\bfrom\s+["'](node:|bun["'])|\bDeno\.|\bBun\.|\bprocess\.|\bBuffer\b|require\(/;
-const offenders = ["mod.ts", "v2.ts", ...readdirSync(join(root, "src")).map((f) => `src/${f}`)]
+const offenders = [
+  "mod.ts",
+  "v2.ts",
+  ...readdirSync(join(root, "src"), { recursive: true }).map((f) => `src/${f}`)
+    .filter((f) => f.endsWith(".ts")),
+]
   .filter((file) =>
     readFileSync(join(root, file), "utf8").split("\n").some((line) =>
       !/^\s*(\/\/|\*)/.test(line) && forbidden.test(line)
@@ -166,6 +174,7 @@ if (!quick) {
 
 console.log(`\n=== summary`);
 if (failedSteps.length) console.log(`failed steps: ${failedSteps.join("; ")}`);
+for (const failure of failedTests) console.log(`failed: ${failure}`);
 if (totals.skipped) console.log(`skipped: ${totals.skipped} (reported by the runners)`);
 console.log(`tests: ${totals.passed} passed, ${totals.failed} failed`);
 process.exit(failedSteps.length || totals.failed ? 1 : 0);
