@@ -54,8 +54,7 @@ export function testcases(xml) {
         const end = xml.indexOf(`</${tag}>`, xml.indexOf(token) + token.length);
         const text = empty || end < 0 ? "" : xml.slice(xml.indexOf(token) + token.length, end);
         current.message ??= decode(message || text.replace(/<!\[CDATA\[|\]\]>/g, "")).trim();
-      }
-      else if (tag === "skipped" && current.outcome === "passed") current.outcome = "skipped";
+      } else if (tag === "skipped" && current.outcome === "passed") current.outcome = "skipped";
     }
   }
   return found;
