@@ -46,8 +46,10 @@ const CHUNK = 1000;
  * the user's oldest ids beyond a cap (never `keep`); `tidy(index, prefix, user, cap, keep)` does
  * both and signs those sessions out (owner-checked), on a single server.
  *
- * `extend(index, at)` makes the index expire no earlier than `at` on Redis < 7.0, which has no
- * GT or NX flags for PEXPIREAT.
+ * `extend(index, at)` makes the index expire no earlier than `at`: on Redis < 7.0, which has no
+ * GT or NX flags for PEXPIREAT, and for an index that has no expiry at all (none of the adapters
+ * leaves one, but a hand or a tool may), which then expires with the later of `at` and its
+ * longest-lived entry.
  */
 const RARE = `
 local function rare()
@@ -118,7 +120,13 @@ local function rare()
   end
   function lib.extend(index, at)
     local ttl = redis.call('PTTL', index)
-    if ttl < 0 or now_ms() + ttl < tonumber(at) then redis.call('PEXPIREAT', index, at) end
+    if ttl == -1 then
+      local top = redis.call('ZREVRANGE', index, 0, 0, 'WITHSCORES')[2]
+      if top and tonumber(top) > tonumber(at) then at = int(tonumber(top)) end
+      redis.call('PEXPIREAT', index, at)
+    elseif ttl < 0 or now_ms() + ttl < tonumber(at) then
+      redis.call('PEXPIREAT', index, at)
+    end
   end
   function lib.now_ms() return now_ms() end
   function lib.prune(index)
@@ -253,17 +261,16 @@ export function tidyDue(id: string, cap: string): string {
 }
 
 /**
- * Lua that moves an index key's expiry out to `at` (never in): `GT` for a key that has one, `NX`
- * for one that has none, and the `rare` helper on servers older than 7.0 (no `GT`/`NX`); `rare` is
- * how the script reaches that helper (`need().rare()` in a lazy script).
+ * Lua that moves an index key's expiry out to `at` (never in): `GT` for a key that has one; the
+ * `rare` helper's `extend` for a key that has none (it then expires with its longest-lived entry)
+ * and on servers older than 7.0 (no `GT`). `rare` is how the script reaches that helper
+ * (`need().rare()` in a lazy script).
  *
  * @internal
  */
 export function extendExpiry(key: string, at: string, rare = "need().rare()"): string {
   return `local moved = redis.pcall('PEXPIREAT', ${key}, ${at}, 'GT')
-if moved == 0 then
-  redis.call('PEXPIREAT', ${key}, ${at}, 'NX')
-elseif moved ~= 1 then
+if moved ~= 1 and (moved ~= 0 or redis.call('PTTL', ${key}) == -1) then
   ${rare}.extend(${key}, ${at})
 end`;
 }

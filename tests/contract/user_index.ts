@@ -44,6 +44,16 @@ export function userIndex(ctx: ContractContext, fixture: () => Fixture): void {
       assert.equal(await ctx.admin.exists(indexKey("u")), 0);
     });
 
+    it("an index left with no expiry (by hand or another tool) is given its longest-lived session's on the next write", async () => {
+      const { adapter, indexKey } = fixture();
+      const late = session("late", "u", 3 * HOUR);
+      await adapter.setSession(late);
+      await ctx.admin.sendCommand(["PERSIST", indexKey("u")]);
+      await adapter.setSession(session("early", "u", HOUR));
+      const expireTime = Number(await ctx.admin.sendCommand(["PEXPIRETIME", indexKey("u")]));
+      assert.equal(expireTime, late.idle_expires);
+    });
+
     it("expired ids are dropped from the index by about one write in eighteen (chosen by the new id's last two bytes)", async () => {
       const { adapter, indexKey } = fixture();
       await adapter.setSession(session("old", "u", 100));
