@@ -1,0 +1,111 @@
+/**
+ * `doctor`: checks the server (every primary with `--cluster`) for what the adapter needs and
+ * what makes sessions unsafe. Each check is ok, warn or fail, with one line of advice; a fail
+ * exits with 1. Writes nothing. The checks are in doctor_checks.ts.
+ *
+ * @module
+ */
+import type { Command } from "./command.ts";
+import type { Context } from "./context.ts";
+import {
+  type Check,
+  clusterCheck,
+  evictionCheck,
+  permissionsCheck,
+  persistenceCheck,
+  type Status,
+  versionCheck,
+} from "./doctor_checks.ts";
+
+const RANK: Record<Status, number> = { ok: 0, warn: 1, fail: 2 };
+
+/** What `doctor --json` prints. */
+export interface DoctorReport {
+  /** The server (its password hidden). */
+  readonly url: string;
+  /** Its version, as `7.0.15`. */
+  readonly version: string;
+  /** True when no check failed. */
+  readonly ok: boolean;
+  /** The checks, in order. */
+  readonly checks: readonly Check[];
+}
+
+/**
+ * The checks: the version and the permissions once (as the adapter's connection sees them), the
+ * others on every primary, keeping the worst outcome (named by its node on a cluster).
+ */
+async function runChecks(context: Context): Promise<Check[]> {
+  const perNode = await Promise.all(context.nodes.map(async (node) => {
+    const checks = [
+      await evictionCheck(node),
+      await persistenceCheck(node),
+      ...(context.cluster ? [await clusterCheck(node)] : []),
+    ];
+    return checks.map((c) =>
+      context.nodes.length > 1 && c.status !== "ok"
+        ? { ...c, finding: `${node.address}: ${c.finding}` }
+        : c
+    );
+  }));
+  const worst = perNode[0].map((_, i) =>
+    perNode.map((checks) => checks[i]).reduce((a, b) => RANK[b.status] > RANK[a.status] ? b : a)
+  );
+  return [
+    versionCheck(context.version),
+    ...worst.slice(0, 2),
+    await permissionsCheck(context.connection, context.keys, context.version),
+    ...worst.slice(2),
+  ];
+}
+
+/** The report as text: one line per check, and its advice under it. */
+export function renderDoctor(report: DoctorReport): string {
+  const width = Math.max(...report.checks.map((c) => c.name.length));
+  const version = report.version === "0" ? "(version unknown)" : report.version;
+  const lines = [`Redis ${version} at ${report.url}`];
+  for (const c of report.checks) {
+    lines.push(`  ${c.status.padEnd(4)}  ${c.name.padEnd(width)}  ${c.finding}`);
+    if (c.advice !== undefined && c.status !== "ok") {
+      lines.push(`  ${"".padEnd(4)}  ${"".padEnd(width)}  → ${c.advice}`);
+    }
+  }
+  const failed = report.checks.filter((c) => c.status === "fail").length;
+  const warned = report.checks.filter((c) => c.status === "warn").length;
+  lines.push(`${failed} failed, ${warned} warning${warned === 1 ? "" : "s"}`, "");
+  return lines.join("\n");
+}
+
+/** The `doctor` command. */
+export const doctorCommand: Command = {
+  name: "doctor",
+  summary: "Check the server's version, eviction policy, persistence, ACL and cluster state",
+  usage: "doctor [--json]",
+  description: `
+Checks the server (every primary with --cluster) for what the adapter needs and what makes
+sessions unsafe:
+  version      Redis 6.2 or later
+  eviction     maxmemory-policy noeviction (any other policy may evict a user's index, and
+               signing the user out everywhere then misses sessions)
+  persistence  RDB snapshots alone bring revoked sessions back after a restart; use AOF
+  permissions  the ACL allows the commands the adapter sends, and (Redis 7+) those its
+               scripts run, on the two namespaces
+  cluster      with --cluster: CLUSTER INFO says ok and every slot is served
+Each check prints ok, warn or fail with one line of advice. Exits with 1 when a check fails.
+With --json: { url, version, ok, checks: [{ name, status, finding, advice }] }. Writes nothing.`,
+  options: [],
+  positionals: { name: "argument", min: 0, max: 0 },
+  async run(context) {
+    const checks = await runChecks(context);
+    const report: DoctorReport = {
+      url: context.url,
+      version: context.version.join("."),
+      ok: checks.every((c) => c.status !== "fail"),
+      checks,
+    };
+    context.io.stdout(
+      context.json ? JSON.stringify(report, null, 2) + "\n" : renderDoctor(report),
+    );
+    return report.ok ? 0 : 1;
+  },
+};

@@ -1,0 +1,300 @@
+/**
+ * The checks of `doctor`, each on one primary: what the adapter needs of the server, and what
+ * would make sessions unsafe (see the README's "Redis server settings"). Nothing is written: the
+ * permissions are tried with commands on keys that do not exist, and (Redis >= 7) from a script
+ * with `redis.acl_check_cmd`, which checks a command without running it.
+ *
+ * @module
+ */
+import type { Connection, Reply } from "../connection.ts";
+import type { Keys } from "../options.ts";
+import { atLeast, type Node } from "./context.ts";
+import { messageOf } from "./io.ts";
+
+/** How a check came out. */
+export type Status = "ok" | "warn" | "fail";
+
+/** One check's outcome. */
+export interface Check {
+  /** Its name: `version`, `eviction`, `persistence`, `permissions`, `cluster`. */
+  readonly name: string;
+  readonly status: Status;
+  /** What was found, in one line. */
+  readonly finding: string;
+  /** What to do about it, in one line (for `warn` and `fail`). */
+  readonly advice?: string;
+}
+
+/** The field of an `INFO` reply, or undefined. */
+export function infoField(info: string, field: string): string | undefined {
+  return new RegExp(`^${field}:(.*?)\\r?$`, "m").exec(info)?.[1];
+}
+
+async function tryReply(node: Node, command: string[]): Promise<Reply | Error> {
+  try {
+    return await node.send(command);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(messageOf(error));
+  }
+}
+
+/** True for an error saying the user may not run that command or touch that key. */
+function refused(reply: Reply | Error): reply is Error {
+  return reply instanceof Error &&
+    /NOPERM|no permissions|can't access|insufficient ACL permissions/i.test(reply.message);
+}
+
+/** False when `INFO` did not give the version (`[0]`). */
+export function knownVersion(version: readonly number[]): boolean {
+  return (version[0] ?? 0) > 0;
+}
+
+/** Redis >= 6.2. */
+export function versionCheck(version: readonly number[]): Check {
+  const text = version.join(".");
+  if (!knownVersion(version)) {
+    return {
+      name: "version",
+      status: "warn",
+      finding: "cannot read the server's version (INFO refused)",
+      advice: "Make sure the server is Redis 6.2 or later.",
+    };
+  }
+  return atLeast(version, 6, 2)
+    ? { name: "version", status: "ok", finding: `Redis ${text} (6.2 or later needed)` }
+    : {
+      name: "version",
+      status: "fail",
+      finding: `Redis ${text}: the adapter needs 6.2 or later (SET … PXAT)`,
+      advice: "Upgrade Redis to 6.2 or later (7.0 or later for SORT_RO and PEXPIREAT … GT).",
+    };
+}
+
+/** `maxmemory-policy`: only `noeviction` keeps "sign out everywhere" complete. */
+export async function evictionCheck(node: Node): Promise<Check> {
+  const info = await tryReply(node, ["INFO", "memory"]);
+  if (typeof info !== "string") {
+    return {
+      name: "eviction",
+      status: "warn",
+      finding: `cannot read INFO memory (${messageOf(info)})`,
+      advice: "Make sure maxmemory-policy is noeviction (ask your provider if CONFIG is refused).",
+    };
+  }
+  const policy = infoField(info, "maxmemory_policy") ?? "unknown";
+  const limit = Number(infoField(info, "maxmemory") ?? "0");
+  const advice = "Set maxmemory-policy to noeviction: under any other policy Redis may evict a " +
+    "user's index, and signing the user out everywhere then misses live sessions.";
+  if (policy === "noeviction") {
+    return { name: "eviction", status: "ok", finding: "maxmemory-policy noeviction" };
+  }
+  if (limit === 0) {
+    return {
+      name: "eviction",
+      status: "warn",
+      finding: `maxmemory-policy ${policy}, with no memory limit yet (nothing is evicted now)`,
+      advice,
+    };
+  }
+  return {
+    name: "eviction",
+    status: "fail",
+    finding: `maxmemory-policy ${policy} with maxmemory ${limit} bytes: keys may be evicted`,
+    advice,
+  };
+}
+
+/** Persistence: RDB snapshots alone bring revoked sessions back after a restart. */
+export async function persistenceCheck(node: Node): Promise<Check> {
+  const info = await tryReply(node, ["INFO", "persistence"]);
+  const aof = typeof info === "string" ? infoField(info, "aof_enabled") : undefined;
+  const config = async (name: string) => {
+    const reply = await tryReply(node, ["CONFIG", "GET", name]);
+    if (!Array.isArray(reply)) return undefined;
+    const flat = reply.flat();
+    return typeof flat[1] === "string" ? flat[1] : undefined;
+  };
+  if (aof === "1") {
+    const fsync = await config("appendfsync");
+    return {
+      name: "persistence",
+      status: "ok",
+      finding: `append-only file on${fsync === undefined ? "" : ` (appendfsync ${fsync})`}`,
+    };
+  }
+  const save = await config("save");
+  if (aof === undefined || save === undefined) {
+    return {
+      name: "persistence",
+      status: "warn",
+      finding: "cannot tell how the server persists data (INFO or CONFIG GET refused)",
+      advice: "Use appendonly yes, or no persistence: RDB snapshots alone bring sessions revoked " +
+        "since the last snapshot back after a restart.",
+    };
+  }
+  if (save.trim() === "") {
+    return {
+      name: "persistence",
+      status: "ok",
+      finding: "no persistence: a restart signs everyone out (safe, but every session is lost)",
+    };
+  }
+  return {
+    name: "persistence",
+    status: "warn",
+    finding: `RDB snapshots only (save "${save}"): sessions revoked since the last snapshot ` +
+      "come back after a restart",
+    advice: "Set appendonly yes (appendfsync everysec loses at most about a second of " +
+      "revocations, always none).",
+  };
+}
+
+/** The commands the adapter's scripts run, with keys of each namespace, for acl_check_cmd. */
+function scriptCommands(session: string, index: string): string[][] {
+  return [
+    ["GET", session],
+    ["MGET", session],
+    ["SET", session, "x", "PXAT", "1", "NX"],
+    ["DEL", session],
+    ["TYPE", session],
+    ["PTTL", session],
+    ["PEXPIREAT", session, "1"],
+    ["TIME"],
+    ["ZADD", index, "1", "x"],
+    ["ZREM", index, "x"],
+    ["ZRANGE", index, "0", "-1"],
+    ["ZREVRANGE", index, "0", "0"],
+    ["ZCARD", index],
+    ["ZSCORE", index, "x"],
+    ["ZREMRANGEBYSCORE", index, "0", "1"],
+    ["LRANGE", index, "0", "-1"],
+    ["SMEMBERS", index],
+    ["TYPE", index],
+    ["PTTL", index],
+    ["PEXPIREAT", index, "1"],
+    ["DEL", index],
+  ];
+}
+
+/** Lua: the ordinals of the commands (ARGV: each command's length, then its words) refused. */
+const ACL_SCRIPT = `
+local refused, i, k = {}, 1, 1
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  if not redis.acl_check_cmd(unpack(ARGV, i + 1, i + n)) then refused[#refused + 1] = k end
+  i, k = i + n + 1, k + 1
+end
+return refused`;
+
+/** `GET, SET on session:*; ZADD on userSession:*`: what was refused, by key. */
+function refusedList(keys: Keys, commands: readonly string[][], ordinals: readonly number[]) {
+  const byKey = new Map<string, string[]>();
+  for (const k of ordinals) {
+    const [name, key = ""] = commands[k - 1] ?? ["?"];
+    const where = [keys.sessionPrefix, keys.userSessionPrefix].find((p) => key.startsWith(p)) ?? "";
+    byKey.set(where, [...byKey.get(where) ?? [], name]);
+  }
+  return [...byKey].map(([where, names]) =>
+    `${[...new Set(names)].join(", ")}${where === "" ? "" : ` on ${where}*`}`
+  ).join("; ");
+}
+
+/**
+ * ACL: the commands the adapter sends, tried on keys that do not exist (a refusal is a
+ * `NOPERM`), and on Redis >= 7 the commands its scripts run, checked by `redis.acl_check_cmd`.
+ * Sent through the routed connection, as the adapter sends them (once: the ACL is the user's).
+ */
+export async function permissionsCheck(
+  connection: Connection,
+  keys: Keys,
+  version: readonly number[],
+): Promise<Check> {
+  const routed = (command: string[]) =>
+    /^EVAL/.test(command[0]) ? command[3] ?? "" : command[0] === "INFO" ? "" : command[1];
+  const node: Node = { address: "", send: (command) => connection.send(command, routed(command)) };
+  const probe = `doctor-probe-${Math.random().toString(36).slice(2)}`;
+  const session = keys.session(probe), index = keys.userSession(probe);
+  const needed: [string, string[]][] = [
+    ["GET", ["GET", session]],
+    ["EVAL", ["EVAL", "return 1", "1", session]],
+  ];
+  const missing: string[] = [];
+  for (const [name, command] of needed) {
+    if (refused(await tryReply(node, command))) missing.push(name);
+  }
+  // Redis 7 has redis.acl_check_cmd; with the version unknown, it is tried and an error ignored.
+  const known = knownVersion(version);
+  if ((version[0] >= 7 || !known) && !missing.includes("EVAL")) {
+    const commands = scriptCommands(session, index);
+    const argv = commands.flatMap((c) => [String(c.length), ...c]);
+    const reply = await tryReply(node, ["EVAL", ACL_SCRIPT, "0", ...argv]);
+    if (Array.isArray(reply) && reply.length > 0) {
+      missing.push(`in scripts ${refusedList(keys, commands, reply.map(Number))}`);
+    } else if (reply instanceof Error && known) {
+      missing.push(`scripts' commands (${messageOf(reply)})`);
+    }
+  }
+  if (missing.length > 0) {
+    return {
+      name: "permissions",
+      status: "fail",
+      finding: `refused: ${missing.join(", ")}`,
+      advice: `Grant them on the two namespaces, e.g. ACL SETUSER app ~${keys.sessionPrefix}* ` +
+        `~${keys.userSessionPrefix}* +@read +@write +@scripting +info +time.`,
+    };
+  }
+  const optional: [string, string[], string][] = [
+    ["EVALSHA", ["EVALSHA", "0".repeat(40), "1", session], "whole scripts are sent every time"],
+    // The cluster path never sends SORT_RO.
+    ...(connection.cluster ? [] : [[
+      "SORT_RO",
+      ["SORT_RO", index, "BY", "nosort", "GET", "#", "GET", `${keys.sessionPrefix}*`],
+      "reads use a script instead",
+    ] as [string, string[], string]]),
+    ["INFO", ["INFO", "memory"], "no eviction warning from the adapter"],
+  ];
+  const degraded: string[] = [];
+  for (const [name, command, effect] of optional) {
+    const reply = await tryReply(node, command);
+    if (refused(reply) || (reply instanceof Error && /unknown command/i.test(reply.message))) {
+      degraded.push(`${name} (${effect})`);
+    }
+  }
+  const scope = version[0] >= 7 || !known
+    ? "every command the adapter sends, and every one its scripts run, allowed"
+    : "every command the adapter sends allowed (those its scripts run are checked from Redis 7)";
+  if (degraded.length > 0) {
+    return {
+      name: "permissions",
+      status: "warn",
+      finding: `the adapter works, but refused: ${degraded.join(", ")}`,
+      advice: `Allow ${degraded.map((d) => d.split(" ")[0]).join(", ")} for the adapter's user` +
+        (degraded.some((d) => d.startsWith("SORT_RO")) ? " (SORT_RO … GET needs ~*)." : "."),
+    };
+  }
+  return { name: "permissions", status: "ok", finding: scope };
+}
+
+/** `CLUSTER INFO`: the cluster is ok and serves every slot. */
+export async function clusterCheck(node: Node): Promise<Check> {
+  const info = await tryReply(node, ["CLUSTER", "INFO"]);
+  if (typeof info !== "string") {
+    return {
+      name: "cluster",
+      status: "fail",
+      finding: `CLUSTER INFO failed (${messageOf(info)})`,
+      advice: "Check that the node is part of a Redis Cluster and CLUSTER INFO is allowed.",
+    };
+  }
+  const state = infoField(info, "cluster_state") ?? "unknown";
+  const slots = Number(infoField(info, "cluster_slots_ok") ?? 0);
+  if (state === "ok" && slots === 16384) {
+    return { name: "cluster", status: "ok", finding: "cluster_state ok, all 16384 slots served" };
+  }
+  return {
+    name: "cluster",
+    status: "fail",
+    finding: `cluster_state ${state}, ${slots} of 16384 slots ok`,
+    advice: "Fix the cluster (redis-cli --cluster check) before relying on it for sessions.",
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * What the command line tool gets from its host, and the errors it ends with. The tool's logic
+ * (everything in `src/cli/`) is runtime-neutral: the host (`cli.ts`) hands it the arguments, the
+ * environment, writers for stdout and stderr, and a way to open Redis.
+ *
+ * @module
+ */
+
+/** Where to connect: one URL for a single server, one or more root nodes for a cluster. */
+export interface RedisTarget {
+  /** `redis://` or `rediss://` URLs (more than one only with `cluster`). */
+  readonly urls: readonly string[];
+  /** True to open a Redis Cluster client. */
+  readonly cluster: boolean;
+}
+
+/** One primary of the deployment: the server itself when it is not a cluster. */
+export interface RedisNode {
+  /** `host:port`, for messages. */
+  readonly address: string;
+  /** Sends one raw command (strings) to this node and returns the client's reply. */
+  send(command: string[]): Promise<unknown>;
+}
+
+/** An open connection to Redis, made by the host. */
+export interface OpenRedis {
+  /**
+   * The client, one the adapter's `redis()` takes (a node-redis client or cluster): the commands
+   * that work through the adapter's own operations open its store on it.
+   */
+  readonly client: object;
+  /** The primaries to scan: every primary of a cluster, or the one server. */
+  primaries(): Promise<RedisNode[]>;
+  /** Closes every connection. */
+  close(): Promise<void>;
+}
+
+/** The host's side of the tool. */
+export interface CliIo {
+  /** The arguments after the program's name. */
+  readonly args: readonly string[];
+  /** Environment variables (`REDIS_URL`, `NO_COLOR`). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Writes to standard output. */
+  stdout(text: string): void;
+  /** Writes to standard error. */
+  stderr(text: string): void;
+  /** True when standard error is a terminal: progress is then drawn as a bar. */
+  readonly stderrIsTTY: boolean;
+  /** Connects to Redis; rejects (within about a second when unreachable) if it cannot. */
+  openRedis(target: RedisTarget): Promise<OpenRedis>;
+}
+
+/** Bad usage: an unknown command or option, a missing or malformed argument. Exit code 2. */
+export class UsageError extends Error {
+  /** The command whose help to point at, if any. */
+  readonly command: string | undefined;
+  /** @param message What is wrong, in one line. @param command The command it concerns. */
+  constructor(message: string, command?: string) {
+    super(message);
+    this.name = "UsageError";
+    this.command = command;
+  }
+}
+
+/** An expected failure (unreachable server, nothing found, a Redis error): exit code 1. */
+export class CliError extends Error {
+  /** @param message What went wrong, in one line. */
+  constructor(message: string) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
+/** A URL with its password (and a username alone) hidden, for messages and output. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "***";
+    return parsed.toString().replace(/\/$/, "");
+  } catch {
+    return url;
+  }
+}
+
+/** The one-line message of any thrown value: its first line, without a stack. */
+export function messageOf(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const first = text.split("\n").find((line) => line.trim() !== "") ?? text;
+  return first.trim() || (error instanceof Error ? error.name : "unknown error");
+}

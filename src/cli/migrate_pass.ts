@@ -1,0 +1,305 @@
+/**
+ * The two passes of `migrate`, each a SCAN of every primary for one namespace, batch by batch
+ * (the next SCAN already in flight while a batch is worked on; a batch's commands are sent at
+ * once, so the client pipelines them). A real run sends one atomic script per key; a dry run
+ * sends only reads and applies the same rules (`migrate_rules.ts`).
+ *
+ * @module
+ */
+import type { Reply } from "../connection.ts";
+import { CLUSTER_SCRIPTS } from "../cluster_lua.ts";
+import { convertLegacyIndex } from "../legacy.ts";
+import { scriptRunner } from "../scripts.ts";
+import { atLeast, type Context, type Node, patternOf } from "./context.ts";
+import { MIGRATE_SCRIPTS } from "./migrate_lua.ts";
+import { serverTime } from "./scan.ts";
+import {
+  dropsEntry,
+  fixesIndexExpiry,
+  legacyEntryAction,
+  ownerOf,
+  SESSION_ACTIONS,
+  type SessionAction,
+  sessionAction,
+} from "./migrate_rules.ts";
+
+/** What a run did (or, dry, would do). Field names are the JSON summary's. */
+export interface Counts {
+  /** Session keys scanned. */
+  sessionsScanned: number;
+  /** Live sessions given their idle expiry as their key's expiry. */
+  sessionsExpiryFixed: number;
+  /** Dead sessions (idle expiry passed) deleted. */
+  sessionsDeleted: number;
+  /** Keys under the session namespace that are no session: tombstones, other values. */
+  sessionsSkipped: number;
+  /** Index keys scanned. */
+  indexesScanned: number;
+  /** Legacy indexes (1.x lists, 2.x sets) converted to sorted sets. */
+  indexesConverted: number;
+  /** Index entries dropped: expired, or pointing at nothing, a tombstone, another user. */
+  danglingEntriesDropped: number;
+  /** Sorted-set indexes without an expiry given one. */
+  indexExpiriesFixed: number;
+}
+
+/** All counts at zero. @internal */
+export function noCounts(): Counts {
+  return {
+    sessionsScanned: 0,
+    sessionsExpiryFixed: 0,
+    sessionsDeleted: 0,
+    sessionsSkipped: 0,
+    indexesScanned: 0,
+    indexesConverted: 0,
+    danglingEntriesDropped: 0,
+    indexExpiriesFixed: 0,
+  };
+}
+
+/** What a pass reports after each batch: keys scanned, keys changed. */
+export type OnBatch = (scanned: number, changed: number) => void;
+
+/** How a pass runs. @internal */
+export interface PassOptions {
+  readonly batch: number;
+  readonly dryRun: boolean;
+  readonly counts: Counts;
+  readonly onBatch: OnBatch;
+}
+
+type Work = (node: Node, keys: string[]) => Promise<number>;
+
+/** SCANs every primary for `prefix*`, and hands each batch of keys to `work`. */
+async function scanEach(context: Context, prefix: string, batch: number, work: Work, on: OnBatch) {
+  const pattern = patternOf(prefix);
+  for (const node of context.nodes) {
+    const scan = async (cursor: string) => {
+      const reply = await node.send(["SCAN", cursor, "MATCH", pattern, "COUNT", String(batch)]);
+      const [next, keys] = Array.isArray(reply) ? reply : [];
+      if (typeof next !== "string" || !Array.isArray(keys)) {
+        throw new TypeError(`Unexpected reply from Redis to SCAN: ${JSON.stringify(reply)}`);
+      }
+      return { next, keys: keys.map(String) };
+    };
+    let pending = scan("0");
+    for (;;) {
+      const { next, keys } = await pending;
+      if (next !== "0") {
+        pending = scan(next);
+        pending.catch(() => {}); // Awaited next round; until then not an unhandled rejection.
+      }
+      if (keys.length > 0) on(keys.length, await work(node, keys));
+      if (next === "0") break;
+    }
+  }
+}
+
+/** GET, with a key holding no string read as undefined. */
+async function getValue(context: Context, key: string): Promise<string | null | undefined> {
+  try {
+    const value = await context.connection.send(["GET", key], key);
+    return typeof value === "string" ? value : null;
+  } catch (error) {
+    if (error instanceof Error && error.message.includes("WRONGTYPE")) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Keys per script on a single server: enough to spare most round trips, few enough that a script
+ * holds the server for about a millisecond. One on a cluster, where a script has one key.
+ */
+const GROUP = 32;
+
+/** The keys in groups of one script each. */
+function groupsOf(context: Context, keys: string[]): string[][] {
+  const size = context.cluster ? 1 : GROUP;
+  return Array.from(
+    { length: Math.ceil(keys.length / size) },
+    (_, i) => keys.slice(i * size, (i + 1) * size),
+  );
+}
+
+const send = (context: Context, command: string[]) => context.connection.send(command, command[1]);
+
+/** Pass 1: every session key given its idle expiry, or deleted when dead. @internal */
+export async function sessionPass(context: Context, options: PassOptions): Promise<void> {
+  const { counts } = options;
+  const run = scriptRunner(context.connection, MIGRATE_SCRIPTS);
+  const exact = atLeast(context.version, 7, 0);
+  const tally = (actions: SessionAction[]) => {
+    let changed = 0;
+    for (const action of actions) {
+      counts.sessionsScanned++;
+      if (action === "expire") counts.sessionsExpiryFixed++;
+      else if (action === "delete") counts.sessionsDeleted++;
+      else if (action === "skip") counts.sessionsSkipped++;
+      if (action === "expire" || action === "delete") changed++;
+    }
+    return changed;
+  };
+  const real: Work = async (_node, keys) => {
+    const replies = await Promise.all(
+      groupsOf(context, keys).map((group) => run("sessionFix", group, [])),
+    );
+    return tally(replies.flatMap((reply) =>
+      (Array.isArray(reply) ? reply : [reply]).map((code) => {
+        const action = SESSION_ACTIONS[Number(code)];
+        if (action === undefined) throw new TypeError(`Unexpected reply from sessionFix: ${code}`);
+        return action;
+      })
+    ));
+  };
+  const dry: Work = async (node, keys) => {
+    const now = await serverTime(node);
+    return tally(
+      await Promise.all(keys.map(async (key) => {
+        const [value, expiry] = await Promise.all([
+          getValue(context, key),
+          send(context, [exact ? "PEXPIRETIME" : "PTTL", key]),
+        ]);
+        const at = Number(expiry);
+        return sessionAction(value, exact || at < 0 ? at : now + at, now, exact ? 0 : 1);
+      })),
+    );
+  };
+  await scanEach(
+    context,
+    context.keys.sessionPrefix,
+    options.batch,
+    options.dryRun ? dry : real,
+    options.onBatch,
+  );
+}
+
+/** `ZRANGE … WITHSCORES` as `[id, score]` pairs (RESP2 lists them flat, RESP3 as pairs). */
+function scored(reply: Reply): [string, number][] {
+  const flat = Array.isArray(reply) ? reply.flat() : [];
+  return Array.from({ length: flat.length >> 1 }, (_, i) => [
+    String(flat[2 * i]),
+    Number(flat[2 * i + 1]),
+  ]);
+}
+
+/** What pass 2 did to one index: the counts it adds. */
+interface IndexResult {
+  converted: number;
+  dropped: number;
+  deleted: number;
+  expiry: number;
+}
+
+const NOTHING: IndexResult = { converted: 0, dropped: 0, deleted: 0, expiry: 0 };
+
+/** The ids of a legacy index, or undefined when the key is not one. */
+async function legacyIds(context: Context, index: string, kind: string) {
+  if (kind !== "list" && kind !== "set") return undefined;
+  const read = await send(
+    context,
+    kind === "list" ? ["LRANGE", index, "0", "-1"] : [
+      "SMEMBERS",
+      index,
+    ],
+  );
+  return (Array.isArray(read) ? read : []).map(String);
+}
+
+/** A dry run's look at one index: the same rules, reads only. */
+async function dryIndex(context: Context, now: number, index: string, userId: string) {
+  const kind = String(await send(context, ["TYPE", index]));
+  const ids = await legacyIds(context, index, kind);
+  if (ids !== undefined) {
+    const kept = new Set<string>();
+    await Promise.all([...new Set(ids)].map(async (id) => {
+      const value = await getValue(context, context.keys.session(id));
+      // Pass 1 deletes the dead sessions first: the conversion then finds them gone.
+      if (sessionAction(value, -1, now) === "delete") return;
+      if (legacyEntryAction(value, userId, now) === "keep") kept.add(id);
+    }));
+    return { ...NOTHING, converted: 1, dropped: ids.length - kept.size };
+  }
+  if (kind !== "zset") return NOTHING;
+  const entries = scored(await send(context, ["ZRANGE", index, "0", "-1", "WITHSCORES"]));
+  const values = await Promise.all(
+    entries.map(([id]) => getValue(context, context.keys.session(id))),
+  );
+  const left: number[] = [];
+  let dropped = 0;
+  entries.forEach(([, score], i) => {
+    if (dropsEntry(values[i], score, userId, now, context.cluster)) dropped++;
+    else left.push(score);
+  });
+  const ttl = Number(await send(context, ["PTTL", index]));
+  return { ...NOTHING, dropped, expiry: fixesIndexExpiry(ttl, left) ? 1 : 0 };
+}
+
+/** Pass 2: every legacy index converted, every sorted-set index rid of dangling entries. */
+export async function indexPass(context: Context, options: PassOptions): Promise<void> {
+  const { counts, dryRun } = options;
+  const { keys } = context;
+  const run = scriptRunner(context.connection, MIGRATE_SCRIPTS);
+  const clusterRun = scriptRunner(context.connection, CLUSTER_SCRIPTS);
+
+  const onServer = async (group: string[]): Promise<IndexResult[]> => {
+    const reply = await run("indexFix", group, [keys.sessionPrefix, keys.userSessionPrefix]);
+    const n = (Array.isArray(reply) ? reply : []).map(Number);
+    return group.map((_, i) => ({
+      converted: n[4 * i],
+      dropped: n[4 * i + 1],
+      deleted: n[4 * i + 2],
+      expiry: n[4 * i + 3],
+    }));
+  };
+
+  const onCluster = async (index: string, userId: string): Promise<IndexResult> => {
+    const kind = String(await send(context, ["TYPE", index]));
+    if (kind === "list" || kind === "set") {
+      const n = Number(await send(context, [kind === "list" ? "LLEN" : "SCARD", index]));
+      const done = await convertLegacyIndex(context.connection, keys, clusterRun, userId);
+      if (done !== undefined && (done.kind === "list" || done.kind === "set")) {
+        return {
+          converted: 1,
+          dropped: Math.max(0, n - done.kept),
+          deleted: done.deleted,
+          expiry: 0,
+        };
+      }
+    }
+    if (kind !== "zset") return NOTHING;
+    const entries = scored(await send(context, ["ZRANGE", index, "0", "-1", "WITHSCORES"]));
+    // Tombstones and other users' sessions, found here; the script drops the expired ids itself,
+    // and never one only because its session is missing (a login in flight writes it last).
+    const drop: string[] = [];
+    await Promise.all(entries.map(async ([id]) => {
+      const value = await getValue(context, keys.session(id));
+      if (typeof value !== "string") return;
+      const owner = value === "" ? "" : ownerOf(value);
+      if (owner !== undefined && owner !== userId) drop.push(id);
+    }));
+    const reply = await run("clusterIndexFix", [index], drop);
+    const [dropped, expiry] = (Array.isArray(reply) ? reply : []).map(Number);
+    return { ...NOTHING, dropped, expiry };
+  };
+
+  const work: Work = async (node, batch) => {
+    const now = dryRun ? await serverTime(node) : 0;
+    const userOf = (index: string) => index.slice(keys.userSessionPrefix.length);
+    const results = dryRun
+      ? await Promise.all(batch.map((index) => dryIndex(context, now, index, userOf(index))))
+      : context.cluster
+      ? await Promise.all(batch.map((index) => onCluster(index, userOf(index))))
+      : (await Promise.all(groupsOf(context, batch).map(onServer))).flat();
+    let changed = 0;
+    for (const r of results) {
+      counts.indexesScanned++;
+      counts.indexesConverted += r.converted;
+      counts.danglingEntriesDropped += r.dropped;
+      counts.sessionsDeleted += r.deleted;
+      counts.indexExpiriesFixed += r.expiry;
+      if (r.converted + r.dropped + r.deleted + r.expiry > 0) changed++;
+    }
+    return changed;
+  };
+  await scanEach(context, keys.userSessionPrefix, options.batch, work, options.onBatch);
+}

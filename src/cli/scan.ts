@@ -1,0 +1,56 @@
+/**
+ * Walking the keys of a namespace on every primary with `SCAN … MATCH … COUNT`, a batch at a
+ * time, and the per-key commands sent for each batch at once (node-redis pipelines commands
+ * sent together).
+ *
+ * @module
+ */
+import type { Reply } from "../connection.ts";
+import type { Node } from "./context.ts";
+import { CliError, messageOf } from "./io.ts";
+
+/** Keys asked of each `SCAN` round (a hint: Redis may return more or fewer). */
+export const SCAN_COUNT = 1000;
+
+/**
+ * Calls `each` with every batch of keys under `pattern` on `node`, in order, one batch at a time.
+ * A key may come twice if the server rehashes meanwhile (`SCAN`'s guarantee is only that every
+ * key present throughout is returned).
+ */
+export async function scanNode(
+  node: Node,
+  pattern: string,
+  each: (keys: string[]) => Promise<void>,
+): Promise<void> {
+  let cursor = "0";
+  do {
+    let reply: Reply;
+    try {
+      reply = await node.send(["SCAN", cursor, "MATCH", pattern, "COUNT", String(SCAN_COUNT)]);
+    } catch (error) {
+      throw new CliError(`SCAN failed on ${node.address}: ${messageOf(error)}`);
+    }
+    if (!Array.isArray(reply) || !Array.isArray(reply[1])) {
+      throw new CliError(`unexpected reply to SCAN from ${node.address}`);
+    }
+    cursor = String(reply[0]);
+    const keys = reply[1].filter((key): key is string => typeof key === "string");
+    if (keys.length > 0) await each(keys);
+  } while (cursor !== "0");
+}
+
+/** The reply, or `fallback` when Redis answers with an error (`WRONGTYPE`, `NOPERM`). */
+export async function replyOr<T>(pending: Promise<Reply>, fallback: T): Promise<Reply | T> {
+  try {
+    return await pending;
+  } catch {
+    return fallback;
+  }
+}
+
+/** The node's clock (`TIME`), in Unix milliseconds: the clock that expires its keys. */
+export async function serverTime(node: Node): Promise<number> {
+  const reply = await node.send(["TIME"]);
+  if (!Array.isArray(reply)) throw new CliError(`unexpected reply to TIME from ${node.address}`);
+  return Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000);
+}
