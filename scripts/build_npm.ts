@@ -1,7 +1,8 @@
 /**
  * Builds the npm package of `@lucia-auth/adapter-session-redis` from deno.json's entry points
  * into `npm/`: `mod.ts` (Lucia v1) as the package itself and `v2.ts` (Lucia v2) as
- * `@lucia-auth/adapter-session-redis/v2`. Then checks it the way a user of the package would
+ * `@lucia-auth/adapter-session-redis/v2`, and `cli.ts` as the package's `bin`
+ * (`npx @lucia-auth/adapter-session-redis`). Then checks it the way a user of the package would
  * meet it.
  *
  *     deno task build:npm                    # build, pack, check, test on Node
@@ -17,6 +18,9 @@
  *     ioredis; 5. tsc --strict compiles the TypeScript programs of scripts/npm_smoke/ there;
  *     6. Node runs its `.mjs` (import) and `.cjs` (require) programs against a redis-server,
  *     through both entries.
+ *  6b. bin.ts: the package's `bin` (cli.ts, the command line, bundled with node-redis into
+ *     `npm/bin/cli.js`) as npm installed it: `--help`, `stats --json` against the redis-server,
+ *     and a bad option.
  *  7. contract.ts: the contract suite on Node against the installed package, via import and
  *     via require.
  *
@@ -31,6 +35,7 @@ import * as path from "node:path";
 import process from "node:process";
 import * as esbuild from "esbuild";
 import { type RedisServer, startRedisServer } from "./redis_server.ts";
+import { binRuns } from "./build_npm/bin.ts";
 import { bundle } from "./build_npm/bundle.ts";
 import { BuildError, findNode, red, step } from "./build_npm/common.ts";
 import { consumerProject, consumerRuns } from "./build_npm/consumer.ts";
@@ -58,6 +63,7 @@ async function main(): Promise<void> {
     results.push(...consumerProject(deno, consumer, packed.tarball, node));
     server = await startRedisServer();
     results.push(...consumerRuns(deno, consumer, server.url, node));
+    results.push(...await binRuns(consumer, server));
     await server.stop();
     server = undefined;
     results.push(...await contractRuns(deno, consumer, node, JUNIT_PATH));

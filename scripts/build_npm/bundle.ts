@@ -18,11 +18,12 @@
  * @module
  */
 import * as fs from "node:fs";
+import { builtinModules } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
 import { fail, listFiles, OUT, ROOT, run, step, TSC, writeFile } from "./common.ts";
-import { type DenoJson, type Entry, PACKAGE_NAME } from "./manifest.ts";
+import { BIN, type DenoJson, type Entry, PACKAGE_NAME } from "./manifest.ts";
 
 /** Empties npm/ and builds the bundles of every entry and their declarations into it. */
 export async function bundle(deno: DenoJson, node: string): Promise<string> {
@@ -67,6 +68,7 @@ export async function bundle(deno: DenoJson, node: string): Promise<string> {
     checkImports(cjs.metafile, entry, file);
     built.push(...Object.keys(cjs.metafile.outputs));
   }
+  built.push(await bundleBin(deno));
   for (const file of built) {
     console.log(`${file}: ${fs.statSync(path.join(ROOT, file)).size} bytes`);
   }
@@ -74,11 +76,57 @@ export async function bundle(deno: DenoJson, node: string): Promise<string> {
   declarations(node);
   for (const entry of deno.entries) checkDeclarations(entry);
   const chunks = built.filter((f) => f.includes("/chunks/")).length;
-  return `build: ${deno.entries.map((e) => `esm/${e.name}.js`).join(", ")} (+ ${chunks} ` +
+  return `build: ${BIN.file} (the ${BIN.name} command), ` +
+    `${deno.entries.map((e) => `esm/${e.name}.js`).join(", ")} (+ ${chunks} ` +
     `shared chunk${chunks === 1 ? "" : "s"}), ` +
     `${deno.entries.map((e) => `cjs/${e.name}.cjs`).join(", ")} and their declarations; ` +
     deno.entries.map((e) => `${e.name} imports ${e.runtimeImports.join(", ") || "nothing"}`)
       .join(", ");
+}
+
+/**
+ * The command line as the package's `bin`: one ES module for Node, node-redis bundled in (so the
+ * package has no dependency for it), runnable by `npx` (a `#!/usr/bin/env node` line). node-redis
+ * is CommonJS: its `require()`s of Node's modules go through a `require` made for the module.
+ * It may import nothing but Node's own modules.
+ */
+async function bundleBin(deno: DenoJson): Promise<string> {
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    stdin: {
+      contents: `import { run } from "./${deno.cli}";\nawait run();\n`,
+      resolveDir: ROOT,
+      sourcefile: `${BIN.name}.ts`,
+      loader: "ts",
+    },
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    outfile: path.join(OUT, BIN.file),
+    metafile: true,
+    logLevel: "warning",
+    banner: {
+      js: [
+        "#!/usr/bin/env node",
+        `// ${PACKAGE_NAME} ${deno.version} (${deno.license}): the ${BIN.name} command, built ` +
+        `from ${deno.cli} with node-redis by scripts/build_npm.ts.`,
+        'import { createRequire as __createRequire } from "node:module";',
+        "const require = __createRequire(import.meta.url);",
+      ].join("\n"),
+    },
+  });
+  const file = path.relative(ROOT, path.join(OUT, BIN.file));
+  const imports = result.metafile.outputs[file]?.imports ??
+    fail(`esbuild did not report on ${file}`);
+  const packages = imports
+    .filter((i) => i.external && !i.path.startsWith("node:") && !builtinModules.includes(i.path))
+    .map((i) => i.path);
+  if (packages.length > 0) {
+    fail(`npm/${BIN.file} imports ${packages.join(", ")}: it may import only Node's modules`);
+  }
+  fs.chmodSync(path.join(OUT, BIN.file), 0o755);
+  return file;
 }
 
 /**

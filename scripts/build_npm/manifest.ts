@@ -60,6 +60,17 @@ const ENTRY_POINTS: readonly { subpath: string; runtimeImports: readonly string[
   { subpath: "./v2", runtimeImports: [] },
 ];
 
+/**
+ * The command line (deno.json's `"./cli"`, `cli.ts`): on npm not an import entry but the
+ * package's `bin`, named as the unscoped package so that `npx @lucia-auth/adapter-session-redis`
+ * runs it. One ES module for Node with node-redis bundled in (the package keeps no dependency).
+ */
+export const BIN = {
+  subpath: "./cli",
+  name: PACKAGE_NAME.slice(PACKAGE_NAME.indexOf("/") + 1),
+  file: "bin/cli.js",
+} as const;
+
 /** One entry point of the package. */
 export interface Entry {
   /** Its subpath in deno.json's and package.json's "exports": `"."`, `"./v2"`. */
@@ -79,6 +90,8 @@ export interface DenoJson {
   license: string;
   imports: Record<string, string>;
   entries: Entry[];
+  /** The command line's source (`cli.ts`), built as the package's `bin`. */
+  cli: string;
 }
 
 /** The name an application imports an entry by: the package's name, then its subpath. */
@@ -115,7 +128,11 @@ export function readDenoJson(): DenoJson {
       );
     return { subpath, source: `${name}.ts`, name, runtimeImports };
   });
-  const unknown = Object.keys(subpaths).filter((s) => !ENTRY_POINTS.some((e) => e.subpath === s));
+  const cli = /^\.\/([\w-]+\.ts)$/.exec(String(subpaths[BIN.subpath]))?.[1] ??
+    fail(`deno.json "exports"["${BIN.subpath}"] must be the command line's .ts file at the root`);
+  const unknown = Object.keys(subpaths).filter((s) =>
+    s !== BIN.subpath && !ENTRY_POINTS.some((e) => e.subpath === s)
+  );
   if (unknown.length > 0) {
     fail(
       `deno.json exports ${unknown.join(", ")}, which the npm build does not know: add ` +
@@ -125,7 +142,7 @@ export function readDenoJson(): DenoJson {
   if (new Set(entries.map((e) => e.name)).size < entries.length) {
     fail(`deno.json "exports" maps two subpaths to files of the same name`);
   }
-  return { ...deno, entries };
+  return { ...deno, entries, cli };
 }
 
 /** The lucia-auth range of deno.json's import map: the package's peer dependency. */
@@ -167,9 +184,10 @@ export function writeManifest(deno: DenoJson): void {
     main: `./cjs/${main.name}.cjs`,
     module: `./esm/${main.name}.js`,
     types: `./cjs/${main.name}.d.cts`,
+    bin: { [BIN.name]: `./${BIN.file}` },
     sideEffects: false,
     engines: ENGINES,
-    files: ["esm/", "cjs/", ...fallbacks.map((f) => f.file), "CHANGELOG.md"],
+    files: ["esm/", "cjs/", BIN.file, ...fallbacks.map((f) => f.file), "CHANGELOG.md"],
     peerDependencies: { "lucia-auth": luciaRange(deno), ...CLIENT_PEERS },
     // All optional: the main entry needs lucia-auth, the /v2 entry (Lucia v2) does not; each app
     // has the one Redis client it uses.
