@@ -7,6 +7,7 @@
 import { clusterSection } from "./report/cluster.ts";
 import { goalsSection } from "./report/goals.ts";
 import { introSection, methodSection } from "./report/method.ts";
+import { migrateSection } from "./report/migrate.ts";
 import type { RunData } from "./report/run_data.ts";
 import { serverCostSections } from "./report/server_cost.ts";
 import { serverMoreSections } from "./report/server_more.ts";
@@ -32,6 +33,7 @@ export function render(data: RunData): string {
     ...memorySection(data),
     ...v2EntrySection(data),
     ...clusterSection(data.cluster),
+    ...migrateSection(data.migrate),
     ...throughputSections(data),
     ...versionsSection(data),
   ].join("\n");

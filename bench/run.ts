@@ -7,6 +7,7 @@
  * instruction counts on a second server when valgrind is installed, script variants,
  * saturation, worst case against sessions per user), bench/cluster.ts under Deno (on a Redis
  * Cluster of its own: commands, round trips, Redis µs and ops/s per operation against 2.1.2),
+ * bench/migrate.ts under Deno (the `migrate` command over legacy data, in keys per second),
  * bench/load.ts under Bun (throughput over node-redis and over Bun's RedisClient) and Node
  * (throughput, bundled with esbuild into the git-ignored bench/.runs/), and last Node again
  * through a TCP delay proxy that adds ~1 ms to every round trip. Every figure in RESULTS.md
@@ -20,7 +21,8 @@
  * (client processes of the saturation mode; default one per core), `--server-repeats=N`,
  * `--server-subjects=oursV2,v2` and `--server-ops=updateSession(renewal),...` (only these
  * subjects and cells in the cost mode and the instruction counts), `--cluster=counts,cost` (the
- * cluster mode's parts; all by default) or `--no-cluster`, `--cluster-repeats=N`, `--out=NAME`
+ * cluster mode's parts; all by default) or `--no-cluster`, `--no-migrate` (leave out
+ * bench/migrate.ts: 1,000,000 legacy sessions, about a minute), `--cluster-repeats=N`, `--out=NAME`
  * (write bench/.runs/NAME.json and NAME.md instead of RESULTS.md: for partial runs; with
  * `--render`, re-render those).
  *
@@ -300,6 +302,12 @@ async function main(): Promise<void> {
         }),
         smoke ? 60_000 : 900_000,
       );
+    }
+    if (flag("no-migrate") === undefined) {
+      log(`Deno: migrate over legacy data${smoke ? " (smoke size)" : ""}`);
+      const out = `${RUNS}/migrate${smoke ? "-smoke" : ""}.json`;
+      const args = ["run", "-A", "bench/migrate.ts", "--out", out, ...(smoke ? ["--smoke"] : [])];
+      data.migrate = await runJson("migrate", `${BIN}/deno`, args, out, smoke ? 60_000 : 900_000);
     }
     if (runtimes.includes("bun")) {
       log("Bun: throughput over node-redis and Bun's RedisClient");

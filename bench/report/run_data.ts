@@ -6,6 +6,7 @@
 import type { ClusterResult } from "../cluster/types.ts";
 import type { LoadResult } from "../load/types.ts";
 import type { ServerResult } from "../server/types.ts";
+import type { MigrateResult } from "./migrate.ts";
 
 /** Everything a full run produced, plus where and with what it ran. */
 export interface RunData {
@@ -41,5 +42,7 @@ export interface RunData {
   server?: ServerResult;
   /** The cluster mode (bench/cluster.ts), when it ran. */
   cluster?: ClusterResult;
+  /** The migrate benchmark (bench/migrate.ts), when it ran. */
+  migrate?: MigrateResult;
   elapsedSeconds: number;
 }

@@ -1,0 +1,189 @@
+/**
+ * How fast `migrate` goes: legacy data on a private redis-server (half the users with a 1.x LIST
+ * index and sessions set with the ~54-year `EX`, half with a 2.x SET index and `EXAT` expiries;
+ * ten sessions per user, one in ten dead), then a dry run, the run, and a second run (nothing
+ * left to do), each timed in keys scanned per second, with Redis's memory before and after.
+ *
+ * ```sh
+ * deno run -A bench/migrate.ts                      # 1,000,000 sessions, 100,000 users
+ * deno run -A bench/migrate.ts --sessions 200000
+ * deno run -A bench/migrate.ts --smoke              # 20,000 sessions: a few seconds
+ * ```
+ *
+ * Prints a markdown table on stdout and writes bench/.runs/migrate.json (or
+ * migrate-smoke.json; `--out FILE` elsewhere). `deno task bench` runs it too, and its section of
+ * bench/RESULTS.md renders that JSON. Progress of each run on stderr. Never touches REDIS_URL: it starts, fills
+ * and stops its own server.
+ *
+ * @module
+ */
+import process from "node:process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createClient } from "redis5";
+import { openRedis } from "../cli.ts";
+import { withContext } from "../src/cli/context.ts";
+import type { CliIo } from "../src/cli/io.ts";
+import { migrateCommand, type MigrateSummary } from "../src/cli/migrate.ts";
+import { count } from "../src/cli/format.ts";
+import { startRedisServer } from "../scripts/redis_server.ts";
+import type { MigrateResult } from "./report/migrate.ts";
+import { machine, versions } from "./run_env.ts";
+
+const HOUR = 3_600_000;
+const PER_USER = 10;
+const ROOT = new URL("..", import.meta.url).pathname;
+
+function option(name: string): string | undefined {
+  const args = process.argv.slice(2);
+  const at = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (at < 0) return undefined;
+  return args[at].includes("=") ? args[at].split("=")[1] : args[at + 1];
+}
+
+const smoke = process.argv.includes("--smoke");
+const sessions = Number(option("sessions") ?? (smoke ? 20_000 : 1_000_000));
+const batch = Number(option("batch") ?? 500);
+const out = option("out") ?? `${ROOT}bench/.runs/migrate${smoke ? "-smoke" : ""}.json`;
+if (!Number.isSafeInteger(sessions) || sessions < PER_USER) {
+  throw new RangeError(`Cannot run: --sessions must be a whole number >= ${PER_USER}`);
+}
+const users = Math.floor(sessions / PER_USER);
+
+type Client = ReturnType<typeof createClient>;
+
+/** A 40-character id, as Lucia makes them. */
+const idOf = (user: number, n: number) => `${user.toString(36)}x${n}`.padEnd(40, "k");
+
+/** Writes the legacy data, a thousand users' commands at a time. */
+async function seed(client: Client): Promise<void> {
+  const now = Date.now();
+  for (let from = 0; from < users; from += 1000) {
+    const pending: Promise<unknown>[] = [];
+    for (let user = from; user < Math.min(from + 1000, users); user++) {
+      const userId = `user${user}`;
+      const era1 = user % 2 === 0;
+      const ids: string[] = [];
+      for (let n = 0; n < PER_USER; n++) {
+        const id = idOf(user, n);
+        ids.push(id);
+        const idle = n === 0
+          ? now - 60_000
+          : now + (1 + (user * PER_USER + n) % 240) * HOUR / 4 + 437;
+        const session = {
+          id,
+          user_id: userId,
+          active_expires: idle - HOUR / 2,
+          idle_expires: idle,
+        };
+        const json = JSON.stringify(session);
+        // 1.x: the timestamp as a relative EX; 2.x: EXAT, rounded down (a dead one is gone).
+        if (era1) {
+          pending.push(client.sendCommand(["SET", `session:${id}`, json, "EX", String(idle)]));
+        } else if (idle > now) {
+          pending.push(
+            client.sendCommand([
+              "SET",
+              `session:${id}`,
+              json,
+              "EXAT",
+              String(Math.floor(idle / 1000)),
+            ]),
+          );
+        }
+      }
+      pending.push(client.sendCommand([era1 ? "RPUSH" : "SADD", `userSession:${userId}`, ...ids]));
+    }
+    await Promise.all(pending);
+    if (from % 20_000 === 0) {
+      process.stderr.write(`\rseeding: ${count(from)} of ${count(users)} users`);
+    }
+  }
+  process.stderr.write(`\rseeding: ${count(users)} of ${count(users)} users\n`);
+}
+
+async function usedMemory(client: Client): Promise<number> {
+  const info = String(await client.sendCommand(["INFO", "memory"]));
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN);
+}
+
+/** Runs `migrate --json` through the tool's own code and connection; progress on stderr. */
+async function migrate(url: string, dryRun: boolean): Promise<MigrateSummary> {
+  let out = "";
+  const io: CliIo = {
+    args: [],
+    env: {},
+    stdout: (text) => void (out += text),
+    stderr: (text) => void process.stderr.write(text),
+    stderrIsTTY: process.stderr.isTTY === true,
+    openRedis,
+  };
+  const options: Record<string, number | boolean> = { batch };
+  if (dryRun) options["dry-run"] = true;
+  await withContext(
+    io,
+    { url, cluster: false, json: true },
+    (context) =>
+      migrateCommand.run(context, { command: "migrate", positionals: [], options, help: false }),
+  );
+  return JSON.parse(out);
+}
+
+const server = await startRedisServer({ env: "" }); // Always a private server: it is filled.
+const client: Client = createClient({ url: server.url });
+await client.connect();
+try {
+  const started = Date.now();
+  await seed(client);
+  const seeded = { seconds: (Date.now() - started) / 1000, keys: Number(await client.dbSize()) };
+  const before = await usedMemory(client);
+  const runs: [string, MigrateSummary][] = [];
+  for (const [name, dry] of [["dry run", true], ["run", false], ["second run", false]] as const) {
+    process.stderr.write(`${name}:\n`);
+    runs.push([name, await migrate(server.url, dry)]);
+  }
+  const after = await usedMemory(client);
+  const keysAfter = Number(await client.dbSize());
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  const lines = [
+    `## migrate: ${count(sessions)} legacy sessions, ${
+      count(users)
+    } users (Redis ${server.version})`,
+    "",
+    `Seeded ${count(seeded.keys)} keys in ${seeded.seconds.toFixed(1)} s: half the users 1.x ` +
+    `(LIST index, \`EX\` = idle_expires), half 2.x (SET index, \`EXAT\`); 1 session in ${PER_USER} dead.`,
+    `Batch (SCAN COUNT and pipeline): ${batch}. Machine: ${machine().cpu}, ${machine().cores} cores.`,
+    "",
+    "| run | keys scanned | changes | seconds | keys/s |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...runs.map(([name, s]) =>
+      `| ${name} | ${count(s.scanned)} | ${count(s.changes)} | ${s.seconds.toFixed(2)} | ${
+        count(s.keysPerSecond)
+      } |`
+    ),
+    "",
+    `Redis memory (used_memory): ${mb(before)} before, ${mb(after)} after; keys ${
+      count(seeded.keys)
+    } → ${count(keysAfter)}.`,
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+  mkdirSync(`${ROOT}bench/.runs`, { recursive: true });
+  const file = out;
+  const result: MigrateResult & Record<string, unknown> = {
+    date: new Date().toISOString(),
+    sessions,
+    users,
+    batch,
+    redis: server.version,
+    seeded,
+    memory: { before, after },
+    keysAfter,
+    runs: Object.fromEntries(runs),
+    versions: versions(),
+    machine: machine(),
+  };
+  writeFileSync(file, JSON.stringify(result, null, 2) + "\n");
+  process.stderr.write(`wrote ${file.startsWith(ROOT) ? file.slice(ROOT.length) : file}\n`);
+} finally {
+  await client.quit();
+  await server.stop();
+}
