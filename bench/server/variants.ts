@@ -11,26 +11,12 @@
  * @module
  */
 import { SCRIPTS } from "../../src/lua.ts";
-import { tidyDue } from "../../src/lua_lib.ts";
+import { script as withHelpers, tidyDue } from "../../src/lua_lib.ts";
 import { FLOOR } from "./floor.ts";
 import { PREV_DELETE, PREV_DELETE_USER, PREV_LIST, PREV_PRELUDE, PREV_SET } from "./previous.ts";
 
-/** The current scripts' owner_of helper (src/lua.ts), for the variant that adopts it alone. */
-const OWNER_OF = `
-local function owner_of(value)
-  if string.sub(value, 1, 12) == '{"user_id":"' then
-    local close = string.find(value, '"', 13, true)
-    if close then
-      local user = string.sub(value, 13, close - 1)
-      if not string.find(user, '\\\\', 1, true) then return user end
-    end
-  end
-  local ok, session = pcall(cjson.decode, value)
-  if ok and type(session) == 'table' and type(session['user_id']) == 'string' then
-    return session['user_id']
-  end
-  return nil
-end`;
+/** The current scripts' owner_of helper (src/lua_lib.ts), for the variant that adopts it alone. */
+const OWNER_OF = withHelpers(["owner_of"], "");
 
 /** Replaces `from` in `text`, which must be there. */
 function swap(text: string, from: string, to: string): string {
