@@ -20,8 +20,9 @@ import { COMMON, extendExpiry, lazyScript, script, tidyDue } from "./lua_lib.ts"
  * unless it was there before. (A session whose idle expiry has already passed is not stored:
  * Redis drops a key set to expire in the past.) Then the index is made to expire no earlier
  * than this session: `PEXPIREAT … GT`, or `NX` for the first expiry of an index just created
- * (every index this adapter writes has an expiry; one created for a session already dead is
- * deleted by it at once). Ids whose idle expiry has
+ * (every index this adapter writes has an expiry; one found with entries but none, left so by
+ * hand, gets its longest-lived entry's; one created for a session already dead is deleted by it
+ * at once). Ids whose idle expiry has
  * passed are dropped from the index on about one write in eighteen (see `tidyDue`), and on
  * every write under a cap, where the user's oldest sessions beyond the cap are then signed out
  * (owner-checked). The helpers are instantiated only on those rare paths.

@@ -46,10 +46,9 @@ const CHUNK = 1000;
  * the user's oldest ids beyond a cap (never `keep`); `tidy(index, prefix, user, cap, keep)` does
  * both and signs those sessions out (owner-checked), on a single server.
  *
- * `extend(index, at)` makes the index expire no earlier than `at`: on Redis < 7.0, which has no
- * GT or NX flags for PEXPIREAT, and for an index that has no expiry at all (none of the adapters
- * leaves one, but a hand or a tool may), which then expires with the later of `at` and its
- * longest-lived entry.
+ * `extend(index, at)` makes the index expire no earlier than `at` nor than its longest-lived
+ * entry: on Redis < 7.0, which has no GT or NX flags for PEXPIREAT, and for an index found with
+ * entries but no expiry (none of the adapters leaves one, but a hand or a tool may).
  */
 const RARE = `
 local function rare()
@@ -119,14 +118,10 @@ local function rare()
     return true
   end
   function lib.extend(index, at)
+    local top = tonumber(redis.call('ZREVRANGE', index, 0, 0, 'WITHSCORES')[2] or 0)
+    if top > tonumber(at) then at = int(top) end
     local ttl = redis.call('PTTL', index)
-    if ttl == -1 then
-      local top = redis.call('ZREVRANGE', index, 0, 0, 'WITHSCORES')[2]
-      if top and tonumber(top) > tonumber(at) then at = int(tonumber(top)) end
-      redis.call('PEXPIREAT', index, at)
-    elseif ttl < 0 or now_ms() + ttl < tonumber(at) then
-      redis.call('PEXPIREAT', index, at)
-    end
+    if ttl < 0 or now_ms() + ttl < tonumber(at) then redis.call('PEXPIREAT', index, at) end
   end
   function lib.now_ms() return now_ms() end
   function lib.prune(index)
@@ -261,16 +256,21 @@ export function tidyDue(id: string, cap: string): string {
 }
 
 /**
- * Lua that moves an index key's expiry out to `at` (never in): `GT` for a key that has one; the
- * `rare` helper's `extend` for a key that has none (it then expires with its longest-lived entry)
- * and on servers older than 7.0 (no `GT`). `rare` is how the script reaches that helper
- * (`need().rare()` in a lazy script).
+ * Lua that moves an index key's expiry out to `at` (never in): `GT` for a key that has one, `NX`
+ * for a key just created (its one entry is this one). A key that had no expiry but holds other
+ * entries (left so by hand or by a tool), and servers older than 7.0 (no `GT`/`NX`), go through
+ * the `rare` helper's `extend`, so the index expires no earlier than its longest-lived entry.
+ * `rare` is how the script reaches that helper (`need().rare()` in a lazy script).
  *
  * @internal
  */
 export function extendExpiry(key: string, at: string, rare = "need().rare()"): string {
   return `local moved = redis.pcall('PEXPIREAT', ${key}, ${at}, 'GT')
-if moved ~= 1 and (moved ~= 0 or redis.call('PTTL', ${key}) == -1) then
+if moved == 0 then
+  if redis.call('PEXPIREAT', ${key}, ${at}, 'NX') == 1 and redis.call('ZCARD', ${key}) > 1 then
+    ${rare}.extend(${key}, ${at})
+  end
+elseif moved ~= 1 then
   ${rare}.extend(${key}, ${at})
 end`;
 }
