@@ -21,9 +21,36 @@
 import process from "node:process";
 import { createClient, createCluster } from "redis5";
 import type { CliIo, OpenRedis, RedisTarget } from "./src/cli/io.ts";
-import { main } from "./src/cli/main.ts";
+import { main as runTool } from "./src/cli/main.ts";
 
 export type { CliIo, OpenRedis, RedisNode, RedisTarget } from "./src/cli/io.ts";
+
+/**
+ * Runs the tool with a host of your own (arguments, environment, writers, a way to open Redis);
+ * resolves with the exit code: 0 success, 1 a failed check or an error, 2 bad usage.
+ *
+ * @example A usage error: exit code 2, one line on stderr, Redis never opened
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { main } from "@lucia-auth/adapter-session-redis/cli";
+ *
+ * let stderr = "";
+ * const code = await main({
+ *   args: ["stats", "--frob"],
+ *   env: {},
+ *   stdout: () => {},
+ *   stderr: (text) => void (stderr += text),
+ *   stderrIsTTY: false,
+ *   openRedis: () => Promise.reject(new Error("not reached")),
+ * });
+ * assert.equal(code, 2);
+ * assert.equal(stderr.split("\n").length, 2);
+ * assert.match(stderr, /^adapter-session-redis: unknown option "--frob" for stats/);
+ * ```
+ */
+export function main(io: CliIo): Promise<number> {
+  return runTool(io);
+}
 
 /** How long a connection may take before the tool gives up, in milliseconds. */
 const CONNECT_TIMEOUT = 1500;
@@ -117,12 +144,35 @@ async function openCluster(urls: readonly string[]): Promise<OpenRedis> {
 /**
  * Connects with node-redis 5: `createClient()` for one URL, `createCluster()` with `cluster`.
  * Rejects within about two seconds when Redis cannot be reached.
+ *
+ * @example Nothing listens on port 1
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openRedis } from "@lucia-auth/adapter-session-redis/cli";
+ *
+ * const started = Date.now();
+ * await assert.rejects(openRedis({ urls: ["redis://127.0.0.1:1"], cluster: false }));
+ * assert.ok(Date.now() - started < 3000);
+ * ```
  */
 export function openRedis(target: RedisTarget): Promise<OpenRedis> {
   return target.cluster ? openCluster(target.urls) : openClient(target.urls[0]);
 }
 
-/** The tool's host: this process's arguments, environment and output, and {@linkcode openRedis}. */
+/**
+ * The tool's host: this process's arguments, environment and output, and {@linkcode openRedis}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import process from "node:process";
+ * import { openRedis, processIo } from "@lucia-auth/adapter-session-redis/cli";
+ *
+ * const io = processIo();
+ * assert.deepEqual(io.args, process.argv.slice(2));
+ * assert.equal(io.openRedis, openRedis);
+ * ```
+ */
 export function processIo(): CliIo {
   return {
     args: process.argv.slice(2),
@@ -134,9 +184,19 @@ export function processIo(): CliIo {
   };
 }
 
-/** Runs the tool in this process and sets its exit code. */
+/**
+ * Runs the tool in this process (its arguments, output and exit code): what the npm package's
+ * `bin` and `deno run …/cli` do.
+ *
+ * @example A program of your own that is the tool (not run here: it would exit)
+ * ```ts ignore
+ * import { run } from "@lucia-auth/adapter-session-redis/cli";
+ *
+ * await run();
+ * ```
+ */
 export async function run(): Promise<void> {
-  const code = await main(processIo());
+  const code = await runTool(processIo());
   process.exitCode = code;
   // Every connection is closed by now; should anything linger, do not wait for it.
   setTimeout(() => process.exit(code), 2000).unref();

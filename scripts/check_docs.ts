@@ -1,5 +1,5 @@
 /**
- * Checks what `deno doc --lint` does not: every export of `mod.ts` and `v2.ts` has an `@example`, and the
+ * Checks what `deno doc --lint` does not: every export of `mod.ts`, `v2.ts` and `cli.ts` has an `@example`, and the
  * module doc too. (`deno doc --lint` already requires JSDoc on every export and every member of
  * exported interfaces and classes; `deno test --doc` runs the examples.)
  *
@@ -56,7 +56,7 @@ async function withoutExample(entry: string): Promise<{ missing: string[]; expor
   return { missing, exports: mod.symbols.length };
 }
 
-const ENTRIES = ["mod.ts", "v2.ts"];
+const ENTRIES = ["mod.ts", "v2.ts", "cli.ts"];
 const found = await Promise.all(ENTRIES.map(withoutExample));
 const missing = found.flatMap((f) => f.missing);
 if (missing.length > 0) {

@@ -125,7 +125,7 @@ await step("type-check src/ with only ES + Web globals", bin("tsc"), [
   "-p",
   "scripts/tsconfig.neutral.json",
 ]);
-await step("doc lint", deno, ["doc", "--lint", "mod.ts", "v2.ts"]);
+await step("doc lint", deno, ["doc", "--lint", "mod.ts", "v2.ts", "cli.ts"]);
 await step("every export has an @example", deno, [
   "run",
   "--allow-read",
@@ -139,6 +139,7 @@ await step("doc examples", deno, (report) => [
   "--allow-all",
   "mod.ts",
   "v2.ts",
+  "cli.ts",
   "src/",
 ]);
 await step("JSR publish dry run", deno, ["publish", "--dry-run", "--allow-dirty"]);

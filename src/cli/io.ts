@@ -6,7 +6,18 @@
  * @module
  */
 
-/** Where to connect: one URL for a single server, one or more root nodes for a cluster. */
+/**
+ * Where to connect: one URL for a single server, one or more root nodes for a cluster.
+ *
+ * @example Nothing listens on port 1: opening it rejects at once, with no endless retrying
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openRedis, type RedisTarget } from "@lucia-auth/adapter-session-redis/cli";
+ *
+ * const target: RedisTarget = { urls: ["redis://127.0.0.1:1"], cluster: false };
+ * await assert.rejects(openRedis(target));
+ * ```
+ */
 export interface RedisTarget {
   /** `redis://` or `rediss://` URLs (more than one only with `cluster`). */
   readonly urls: readonly string[];
@@ -14,7 +25,23 @@ export interface RedisTarget {
   readonly cluster: boolean;
 }
 
-/** One primary of the deployment: the server itself when it is not a cluster. */
+/**
+ * One primary of the deployment: the server itself when it is not a cluster.
+ *
+ * @example A node over a node-redis client (not connected here)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createClient } from "redis5";
+ * import type { RedisNode } from "@lucia-auth/adapter-session-redis/cli";
+ *
+ * const client = createClient({ url: "redis://127.0.0.1:6379" });
+ * const node: RedisNode = {
+ *   address: "127.0.0.1:6379",
+ *   send: (command) => client.sendCommand(command),
+ * };
+ * assert.equal(node.address, "127.0.0.1:6379");
+ * ```
+ */
 export interface RedisNode {
   /** `host:port`, for messages. */
   readonly address: string;
@@ -22,7 +49,35 @@ export interface RedisNode {
   send(command: string[]): Promise<unknown>;
 }
 
-/** An open connection to Redis, made by the host. */
+/**
+ * An open connection to Redis, made by the host.
+ *
+ * @example The tool opens Redis only for a well-formed command, and says so when it cannot
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { main, type OpenRedis, type RedisTarget } from "@lucia-auth/adapter-session-redis/cli";
+ *
+ * const opened: RedisTarget[] = [];
+ * let stderr = "";
+ * const run = (args: string[]) =>
+ *   main({
+ *     args,
+ *     env: {},
+ *     stdout: () => {},
+ *     stderr: (text) => void (stderr += text),
+ *     stderrIsTTY: false,
+ *     openRedis: (target): Promise<OpenRedis> => {
+ *       opened.push(target);
+ *       return Promise.reject(new Error("connection refused"));
+ *     },
+ *   });
+ * assert.equal(await run(["stats", "--url", "http://127.0.0.1"]), 2); // bad usage
+ * assert.equal(opened.length, 0);
+ * assert.equal(await run(["stats", "--url", "redis://127.0.0.1:1"]), 1); // an error
+ * assert.deepEqual(opened, [{ urls: ["redis://127.0.0.1:1"], cluster: false }]);
+ * assert.match(stderr, /cannot connect to redis:\/\/127\.0\.0\.1:1: connection refused/);
+ * ```
+ */
 export interface OpenRedis {
   /**
    * The client, one the adapter's `redis()` takes (a node-redis client or cluster): the commands
@@ -35,7 +90,27 @@ export interface OpenRedis {
   close(): Promise<void>;
 }
 
-/** The host's side of the tool. */
+/**
+ * The host's side of the tool: what `main()` gets from the program that runs it.
+ *
+ * @example Running the tool inside another program, its output captured
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CliIo, main } from "@lucia-auth/adapter-session-redis/cli";
+ *
+ * let stdout = "";
+ * const io: CliIo = {
+ *   args: ["--help"],
+ *   env: {},
+ *   stdout: (text) => void (stdout += text),
+ *   stderr: () => {},
+ *   stderrIsTTY: false,
+ *   openRedis: () => Promise.reject(new Error("--help opens nothing")),
+ * };
+ * assert.equal(await main(io), 0);
+ * assert.match(stdout, /^Usage: adapter-session-redis <command> \[options\]$/m);
+ * ```
+ */
 export interface CliIo {
   /** The arguments after the program's name. */
   readonly args: readonly string[];
