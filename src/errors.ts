@@ -14,7 +14,15 @@
  * @internal
  */
 export function shortId(id: string): string {
-  return `${Array.from(id).slice(0, Math.min(6, Math.floor(id.length / 3))).join("")}…`;
+  // The first n code points, a surrogate pair counting as one (on every call's path: no arrays).
+  const n = Math.min(6, Math.floor(id.length / 3));
+  let end = 0;
+  for (let taken = 0; taken < n && end < id.length; taken++) {
+    const unit = id.charCodeAt(end);
+    const next = id.charCodeAt(end + 1);
+    end += unit >= 0xd800 && unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff ? 2 : 1;
+  }
+  return `${id.slice(0, end)}…`;
 }
 
 /**

@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createClient } from "redis4";
 import redis, { type RedisSessionAdapterOptions } from "../mod.ts";
+import { shortId } from "../src/errors.ts";
 import { useRedis } from "./harness.ts";
 
 // Never connected: creating an adapter must not talk to Redis (node-redis would reject with
@@ -85,5 +86,18 @@ describe("Default namespaces", () => {
     } finally {
       await client.quit();
     }
+  });
+});
+
+describe("Session ids in messages", () => {
+  it("show the first characters of an id: at most 6, no more of them than a third of its UTF-16 length, a surrogate pair never split", () => {
+    assert.equal(shortId("3f9a1c".padEnd(40, "x")), "3f9a1c…");
+    assert.equal(shortId("abcdefgh"), "ab…");
+    assert.equal(shortId("ab"), "…");
+    assert.equal(shortId(""), "…");
+    assert.equal(shortId("😀😀😀😀😀😀😀😀😀😀"), "😀😀😀😀😀😀…");
+    assert.equal(shortId("a😀b😀c😀d😀e😀f😀g😀"), "a😀b😀c😀…");
+    // A lone surrogate is one character, as Array.from counts it.
+    assert.equal(shortId("\uD800abcdefghijklmnopq"), "\uD800abcde…");
   });
 });
