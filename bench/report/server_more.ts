@@ -158,7 +158,7 @@ function worstSection(r: ServerResult): string[] {
     "CPU caches); `CONFIG RESETSTAT`; one call; `INFO commandstats`: the µs of the commands " +
     `the call sent at top level. Median of ${repeats} calls, each on fresh data where the ` +
     "call changes it. setSession adds a session expiring after all the others; the pruning " +
-    "write is one whose id makes this adapter prune the index (1 write in 8); with " +
+    "write is one whose id makes this adapter prune the index (about 1 write in 18); with " +
     `\`maxSessionsPerUser: ${r.worstCap}\` the new session takes the user one over the cap at ` +
     `N = ${r.worstCap}, under it below, and above it the cap signs out N + 1 − ` +
     `${r.worstCap} sessions in that one call (as when a cap is set on existing data). These ` +
