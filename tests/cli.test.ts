@@ -143,6 +143,33 @@ describe("The command line on a single server", () => {
     }
   });
 
+  it("doctor says persistence is ok with none or the append-only file, and warns on RDB snapshots alone", async () => {
+    if (!redis.server.owned) return; // Only on a server this file started.
+    const persistence = async () => {
+      const report = JSON.parse((await cli(url(), ["doctor", "--json"])).stdout);
+      return report.checks.find((c: { name: string }) => c.name === "persistence");
+    };
+    const before = {
+      ...await redis.admin.configGet("save"),
+      ...await redis.admin.configGet("appendonly"),
+    };
+    try {
+      await redis.admin.configSet({ save: "", appendonly: "no" });
+      assert.equal((await persistence()).status, "ok");
+      await redis.admin.configSet("save", "3600 1");
+      const rdb = await persistence();
+      assert.equal(rdb.status, "warn");
+      assert.match(rdb.finding, /RDB snapshots only .*come back after a restart/);
+      await redis.admin.configSet("appendonly", "yes");
+      assert.equal((await persistence()).status, "ok");
+    } finally {
+      await redis.admin.configSet({
+        save: before.save ?? "",
+        appendonly: before.appendonly ?? "no",
+      });
+    }
+  });
+
   it("doctor warns when the ACL refuses EVALSHA, and fails when it refuses EVAL or a namespace", async () => {
     if (!redis.server.owned) return; // Only on a server this file started.
     const users = { noevalsha: ["-evalsha", "~*"], noeval: ["-eval", "~*"], narrow: ["~s:*"] };
