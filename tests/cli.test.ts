@@ -263,7 +263,7 @@ describe("The command line on a Redis Cluster", () => {
   let urls: string;
   before(() => void (urls = cluster.cluster.rootNodes.map((n) => n.url).join(",")));
 
-  it("stats --cluster counts sessions on every primary; doctor --cluster checks the cluster", async () => {
+  it("stats --cluster counts sessions on every primary, sessions --cluster writes nothing, doctor --cluster checks the cluster", async () => {
     const ns = freshNamespaces();
     const client = createCluster({ rootNodes: [...cluster.cluster.rootNodes] });
     await client.connect();
@@ -275,6 +275,16 @@ describe("The command line on a Redis Cluster", () => {
         const s = { id: `s${i}`, user_id: `u${i % 5}`, active_expires: idle, idle_expires: idle };
         await adapter.setSession(s);
       }
+      // u1's index also lists a dead id and an id whose session is gone: `sessions` leaves both.
+      await client.zAdd(`${ns.userSession}:u1`, [
+        { score: Date.now() - 60_000, value: "dead" },
+        { score: idle, value: "gone" },
+      ]);
+      const listed = await cli(urls, ["sessions", "u1", "--cluster", "--json", ...nsArgs(ns)]);
+      assert.equal(listed.code, 0, listed.stderr);
+      const ids = JSON.parse(listed.stdout).map((s: { id: string }) => s.id).sort();
+      assert.deepEqual(ids, ["s1", "s11", "s16", "s6"]);
+      assert.equal(await client.zCard(`${ns.userSession}:u1`), 6, "the index is left as it was");
     } finally {
       client.destroy();
     }

@@ -1,15 +1,66 @@
 /**
- * `sessions <userId>`: the user's live sessions, read the way the adapter's
- * `getSessionsByUserId` reads them (an index left by an earlier adapter is read in place,
- * nothing is written).
+ * `sessions <userId>`: the user's live sessions, read without writing anything: the index (a
+ * sorted set, or the list or set an earlier adapter left, read in place), then each listed
+ * session, keeping those that are the user's and not yet past their idle expiry. The adapter's
+ * own `getSessionsByUserId` also drops dead ids from the index as it reads (on a cluster, and in
+ * its script fallback); this command leaves that to the adapter and to `migrate`.
  *
  * @module
  */
-import { readUserSessions } from "../open.ts";
+import type { Reply } from "../connection.ts";
+import { parseSession, type StoredSession } from "../session.ts";
 import type { Command } from "./command.ts";
+import type { Context } from "./context.ts";
 import { isoTime } from "./format.ts";
 import { CliError, messageOf } from "./io.ts";
-import { storeOf } from "./store.ts";
+
+/** The commands that list an index's ids, by the index's type. */
+const LIST_IDS: Record<string, (index: string) => string[]> = {
+  zset: (index) => ["ZRANGE", index, "0", "-1"],
+  list: (index) => ["LRANGE", index, "0", "-1"],
+  set: (index) => ["SMEMBERS", index],
+};
+
+/** How many sessions are read at once. */
+const BATCH = 1000;
+
+async function send(context: Context, command: string[], key: string): Promise<Reply> {
+  try {
+    return await context.connection.send(command, key);
+  } catch (error) {
+    throw new CliError(`${command[0]} ${key} failed: ${messageOf(error)}`);
+  }
+}
+
+/** The user's live sessions, by idle expiry; reads only. */
+async function liveSessions(context: Context, userId: string): Promise<StoredSession[]> {
+  const index = context.keys.userSession(userId);
+  const type = String(await send(context, ["TYPE", index], index));
+  if (type === "none") return [];
+  const list = LIST_IDS[type];
+  if (list === undefined) {
+    throw new CliError(`${index} holds a ${type}, not an index of sessions`);
+  }
+  const listed = await send(context, list(index), index);
+  const ids = [...new Set(Array.isArray(listed) ? listed.map(String) : [])];
+  const now = Date.now();
+  const sessions: StoredSession[] = [];
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const chunk = ids.slice(i, i + BATCH);
+    const values = await Promise.all(chunk.map((id) => {
+      const key = context.keys.session(id);
+      // A key of another type under the namespace is no session of this user's.
+      return context.connection.send(["GET", key], key).catch(() => null);
+    }));
+    chunk.forEach((id, j) => {
+      const value = values[j];
+      if (typeof value !== "string" || value === "") return; // gone, or a tombstone
+      const session = parseSession(context.keys.sessionForLog(id), value);
+      if (session.user_id === userId && session.idle_expires > now) sessions.push(session);
+    });
+  }
+  return sessions.sort((a, b) => a.idle_expires - b.idle_expires);
+}
 
 /** One session as `sessions --json` lists it. */
 export interface SessionLine {
@@ -31,15 +82,16 @@ export const sessionsCommand: Command = {
   description: `
 Lists the user's live sessions, one a line, by idle expiry: the session id, whether it is
 active or idle, and when its active and idle periods end. With --json, a JSON array of
-{ id, state, activeExpires, idleExpires } (times in Unix milliseconds). Reads only.`,
+{ id, state, activeExpires, idleExpires } (times in Unix milliseconds). Reads only: an index
+left by an earlier adapter is read as it is, and ids of sessions that are gone stay listed in
+it (the adapter drops them as it goes, and migrate does at once).`,
   options: [],
   positionals: { name: "user id", min: 1, max: 1 },
   async run(context, args) {
     const userId = args.positionals[0];
-    const { keys, store } = storeOf(context);
     let found;
     try {
-      found = await readUserSessions(store, keys, userId);
+      found = await liveSessions(context, userId);
     } catch (error) {
       throw new CliError(`cannot read the sessions of user "${userId}": ${messageOf(error)}`);
     }
