@@ -12,7 +12,7 @@ import { convertLegacyIndex } from "../legacy.ts";
 import { scriptRunner } from "../scripts.ts";
 import { atLeast, type Context, type Node, patternOf } from "./context.ts";
 import { MIGRATE_SCRIPTS } from "./migrate_lua.ts";
-import { serverTime } from "./scan.ts";
+import { membersCommand, serverTime } from "./scan.ts";
 import {
   dropsEntry,
   fixesIndexExpiry,
@@ -194,14 +194,9 @@ const NOTHING: IndexResult = { converted: 0, dropped: 0, deleted: 0, expiry: 0 }
 
 /** The ids of a legacy index, or undefined when the key is not one. */
 async function legacyIds(context: Context, index: string, kind: string) {
-  if (kind !== "list" && kind !== "set") return undefined;
-  const read = await send(
-    context,
-    kind === "list" ? ["LRANGE", index, "0", "-1"] : [
-      "SMEMBERS",
-      index,
-    ],
-  );
+  const command = kind === "list" || kind === "set" ? membersCommand(index, kind) : undefined;
+  if (command === undefined) return undefined;
+  const read = await send(context, command);
   return (Array.isArray(read) ? read : []).map(String);
 }
 

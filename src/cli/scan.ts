@@ -6,11 +6,14 @@
  * @module
  */
 import type { Reply } from "../connection.ts";
-import type { Node } from "./context.ts";
+import type { Context, Node } from "./context.ts";
 import { CliError, messageOf } from "./io.ts";
 
 /** Keys asked of each `SCAN` round (a hint: Redis may return more or fewer). */
 export const SCAN_COUNT = 1000;
+
+/** Session keys read at once by {@linkcode sessionValues}. */
+const GET_BATCH = 1000;
 
 /**
  * Calls `each` with every batch of keys under `pattern` on `node`, in order, one batch at a time.
@@ -53,4 +56,36 @@ export async function serverTime(node: Node): Promise<number> {
   const reply = await node.send(["TIME"]);
   if (!Array.isArray(reply)) throw new CliError(`unexpected reply to TIME from ${node.address}`);
   return Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000);
+}
+
+/**
+ * The command that lists the ids an index holds, by the index's type (the sorted set, or the list
+ * or set an earlier adapter left); undefined for a type no adapter writes.
+ */
+export function membersCommand(index: string, type: Reply): string[] | undefined {
+  if (type === "zset") return ["ZRANGE", index, "0", "-1"];
+  if (type === "list") return ["LRANGE", index, "0", "-1"];
+  if (type === "set") return ["SMEMBERS", index];
+  return undefined;
+}
+
+/**
+ * `[id, value]` for each of these ids once, the value of its session key read with `GET`
+ * (routed by key, a batch at a time): null for a key that is missing or holds no string.
+ */
+export async function sessionValues(
+  context: Context,
+  ids: readonly string[],
+): Promise<[string, Reply][]> {
+  const unique = [...new Set(ids)];
+  const out: [string, Reply][] = [];
+  for (let i = 0; i < unique.length; i += GET_BATCH) {
+    const chunk = unique.slice(i, i + GET_BATCH);
+    const values = await Promise.all(chunk.map((id) => {
+      const key = context.keys.session(id);
+      return replyOr(context.connection.send(["GET", key], key), null);
+    }));
+    chunk.forEach((id, j) => out.push([id, values[j]]));
+  }
+  return out;
 }

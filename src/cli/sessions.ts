@@ -13,16 +13,7 @@ import type { Command } from "./command.ts";
 import type { Context } from "./context.ts";
 import { isoTime } from "./format.ts";
 import { CliError, messageOf } from "./io.ts";
-
-/** The commands that list an index's ids, by the index's type. */
-const LIST_IDS: Record<string, (index: string) => string[]> = {
-  zset: (index) => ["ZRANGE", index, "0", "-1"],
-  list: (index) => ["LRANGE", index, "0", "-1"],
-  set: (index) => ["SMEMBERS", index],
-};
-
-/** How many sessions are read at once. */
-const BATCH = 1000;
+import { membersCommand, sessionValues } from "./scan.ts";
 
 async function send(context: Context, command: string[], key: string): Promise<Reply> {
   try {
@@ -37,27 +28,19 @@ async function liveSessions(context: Context, userId: string): Promise<StoredSes
   const index = context.keys.userSession(userId);
   const type = String(await send(context, ["TYPE", index], index));
   if (type === "none") return [];
-  const list = LIST_IDS[type];
+  const list = membersCommand(index, type);
   if (list === undefined) {
     throw new CliError(`${index} holds a ${type}, not an index of sessions`);
   }
-  const listed = await send(context, list(index), index);
-  const ids = [...new Set(Array.isArray(listed) ? listed.map(String) : [])];
+  const listed = await send(context, list, index);
+  const ids = Array.isArray(listed) ? listed.map(String) : [];
   const now = Date.now();
   const sessions: StoredSession[] = [];
-  for (let i = 0; i < ids.length; i += BATCH) {
-    const chunk = ids.slice(i, i + BATCH);
-    const values = await Promise.all(chunk.map((id) => {
-      const key = context.keys.session(id);
-      // A key of another type under the namespace is no session of this user's.
-      return context.connection.send(["GET", key], key).catch(() => null);
-    }));
-    chunk.forEach((id, j) => {
-      const value = values[j];
-      if (typeof value !== "string" || value === "") return; // gone, or a tombstone
-      const session = parseSession(context.keys.sessionForLog(id), value);
-      if (session.user_id === userId && session.idle_expires > now) sessions.push(session);
-    });
+  // A key of another type under the namespace reads as null: no session of this user's.
+  for (const [id, value] of await sessionValues(context, ids)) {
+    if (typeof value !== "string" || value === "") continue; // gone, or a tombstone
+    const session = parseSession(context.keys.sessionForLog(id), value);
+    if (session.user_id === userId && session.idle_expires > now) sessions.push(session);
   }
   return sessions.sort((a, b) => a.idle_expires - b.idle_expires);
 }

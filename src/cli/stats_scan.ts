@@ -8,7 +8,7 @@
 import type { Reply } from "../connection.ts";
 import type { Context, Node } from "./context.ts";
 import { CliError, messageOf } from "./io.ts";
-import { replyOr, scanNode, serverTime } from "./scan.ts";
+import { membersCommand, replyOr, scanNode, serverTime, sessionValues } from "./scan.ts";
 import { patternOf } from "./context.ts";
 
 const HOUR = 3_600_000;
@@ -138,13 +138,7 @@ async function scanSessions(context: Context, node: Node, stats: Stats, memory: 
 
 /** The ids an index holds, by its type; undefined for a type no adapter writes. */
 async function membersOf(node: Node, key: string, type: Reply): Promise<string[] | undefined> {
-  const command = type === "zset"
-    ? ["ZRANGE", key, "0", "-1"]
-    : type === "list"
-    ? ["LRANGE", key, "0", "-1"]
-    : type === "set"
-    ? ["SMEMBERS", key]
-    : undefined;
+  const command = membersCommand(key, type);
   if (command === undefined) return undefined;
   const reply = await node.send(command);
   return Array.isArray(reply) ? reply.map(String) : [];
@@ -153,19 +147,10 @@ async function membersOf(node: Node, key: string, type: Reply): Promise<string[]
 /** How many of the user's listed sessions are live (theirs, and there); routed by key. */
 async function liveEntries(context: Context, userId: string, ids: string[]): Promise<number> {
   let live = 0;
-  const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += MEMORY_SAMPLE) {
-    const values = await Promise.all(
-      unique.slice(i, i + MEMORY_SAMPLE).map((id) => {
-        const key = context.keys.session(id);
-        return replyOr(context.connection.send(["GET", key], key), null);
-      }),
-    );
-    for (const value of values) {
-      if (typeof value !== "string" || value === "") continue;
-      const owner = sessionOf(value)?.owner;
-      if (owner === undefined || owner === userId) live++;
-    }
+  for (const [, value] of await sessionValues(context, ids)) {
+    if (typeof value !== "string" || value === "") continue;
+    const owner = sessionOf(value)?.owner;
+    if (owner === undefined || owner === userId) live++;
   }
   return live;
 }
