@@ -34,6 +34,14 @@ const HOW_TO_GET_ONE = "Install redis-server (Debian/Ubuntu: `apt-get install re
   "macOS: `brew install redis`) so it is on PATH, or set REDIS_URL to a Redis >= 6.2 that " +
   "may be written to.";
 
+/**
+ * The arguments every private redis-server of the project starts with: this port on this host
+ * only, and no persistence (arguments after them override: `--appendonly yes` turns it on).
+ */
+export function privateServerArgs(host: string, port: number): string[] {
+  return ["--port", String(port), "--bind", host, "--save", "", "--appendonly", "no"];
+}
+
 /** A free TCP port on the loopback interface. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -127,14 +135,7 @@ export async function startRedisServer(
     const child = spawn("redis-server", [
       "--dir",
       dir,
-      "--port",
-      String(port),
-      "--bind",
-      host,
-      "--save",
-      "",
-      "--appendonly",
-      "no",
+      ...privateServerArgs(host, port),
       "--protected-mode",
       "yes",
       ...(options.extraArgs ?? []),

@@ -17,7 +17,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { join } from "node:path";
-import { freePort, waitUntilUp } from "../../scripts/redis_server.ts";
+import { freePort, privateServerArgs, waitUntilUp } from "../../scripts/redis_server.ts";
 import { sleep } from "../load/common.ts";
 
 /** Instructions of one dump: all of them, and those in serverCron. */
@@ -94,14 +94,7 @@ export async function startCallgrindServer(): Promise<CallgrindServer> {
     "--instr-atstart=no",
     `--callgrind-out-file=${dir}/cg.out`,
     "redis-server",
-    "--port",
-    String(port),
-    "--bind",
-    host,
-    "--save",
-    "",
-    "--appendonly",
-    "no",
+    ...privateServerArgs(host, port),
     "--dir",
     dir,
   ], { stdio: "ignore" });

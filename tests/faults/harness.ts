@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import assert from "node:assert/strict";
-import { freePort, waitUntilUp } from "../../scripts/redis_server.ts";
+import { freePort, privateServerArgs, waitUntilUp } from "../../scripts/redis_server.ts";
 import { type Admin, keysUnder } from "../harness.ts";
 
 /** A private redis-server that can be killed and started again on its port. */
@@ -30,17 +30,9 @@ export async function startKillableServer(extraArgs: string[] = []): Promise<Kil
   let child: ChildProcess | undefined;
   const exited = new WeakSet<ChildProcess>();
   const spawnOnce = async () => {
-    const proc = spawn("redis-server", [
-      "--port",
-      String(port),
-      "--bind",
-      host,
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      ...extraArgs,
-    ], { stdio: "ignore" });
+    const proc = spawn("redis-server", [...privateServerArgs(host, port), ...extraArgs], {
+      stdio: "ignore",
+    });
     proc.on("exit", () => exited.add(proc));
     child = proc;
     await waitUntilUp(host, port, Date.now() + 5000);
