@@ -3,19 +3,12 @@
  *
  * @module
  */
-import type { UpdateKind } from "../load/types.ts";
+import type { OpSpec, UpdateKind } from "../load/types.ts";
 import type { SubjectKey } from "../subjects.ts";
 
 /** An operation measured in the server modes, or the Lucia-like mix (bench/server/mix.ts). */
 export interface CellSpec {
-  op:
-    | "setSession"
-    | "getSession"
-    | "getSessionsByUserId"
-    | "deleteSession"
-    | "deleteSessionsByUserId"
-    | "updateSession"
-    | "mix";
+  op: OpSpec["op"] | "mix";
   /** Sessions per user for the by-user operations (10 when not given). */
   k?: number;
   /** What updateSession changes (bench/load/types.ts's `UpdateKind`). */
