@@ -10,7 +10,7 @@ import { redis as redis212 } from "adapter-session-redis-v2";
 import redisV1 from "../mod.ts";
 import { openRedis } from "../cli.ts";
 import { main } from "../src/cli/main.ts";
-import type { Admin } from "./harness.ts";
+import { type Admin, session } from "./harness.ts";
 
 /** What one run of the tool printed, and its exit code. */
 export interface Run {
@@ -41,12 +41,6 @@ export function nsArgs(ns: { session: string; userSession: string }): string[] {
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-
-/** A session as both adapters take it. */
-function session(id: string, userId: string, idleIn: number) {
-  const now = Date.now();
-  return { id, user_id: userId, active_expires: now + idleIn / 2, idle_expires: now + idleIn };
-}
 
 /**
  * Writes the dataset under `ns` and returns the figures `stats --json` must report:

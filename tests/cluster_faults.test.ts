@@ -6,26 +6,22 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { LuciaError } from "lucia-auth";
-import redis, { type RedisSessionAdapter, type SessionSchema } from "../mod.ts";
+import redis, { type RedisSessionAdapter } from "../mod.ts";
 import { CLUSTER_SETUPS, type RedisCluster, useRedisCluster } from "./cluster_harness.ts";
 import type { OpenedClient } from "./contract.ts";
 import {
   type Admin,
   clientCommands,
   freshNamespaces,
+  HOUR,
   keysUnder,
   recordCommands,
+  session,
   useRedis,
 } from "./harness.ts";
 import { checkInvariants } from "./faults/harness.ts";
 
-const HOUR = 60 * 60 * 1000;
 const setup = (name: string) => CLUSTER_SETUPS.find((s) => s.name === name)!;
-
-function session(id: string, userId: string, idleInMs = HOUR): SessionSchema {
-  const now = Date.now();
-  return { id, user_id: userId, active_expires: now + idleInMs / 2, idle_expires: now + idleInMs };
-}
 
 describe("The cluster path", () => {
   const ctx = useRedisCluster();

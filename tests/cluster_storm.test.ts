@@ -7,23 +7,17 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { LuciaError } from "lucia-auth";
-import redis, { type SessionSchema } from "../mod.ts";
+import redis from "../mod.ts";
 import { CLUSTER_SETUPS, useRedisCluster } from "./cluster_harness.ts";
-import { freshNamespaces } from "./harness.ts";
+import { freshNamespaces, session } from "./harness.ts";
 import { checkInvariants } from "./faults/harness.ts";
 
-const HOUR = 60 * 60 * 1000;
 const USERS = ["u0", "u1", "u2", "u3"];
 
 interface Timed {
   start: number;
   end: number;
   ok: boolean;
-}
-
-function session(id: string, userId: string): SessionSchema {
-  const now = Date.now();
-  return { id, user_id: userId, active_expires: now + HOUR / 2, idle_expires: now + HOUR };
 }
 
 for (const name of ["a node-redis 5 cluster", "an ioredis 5 Cluster"]) {

@@ -6,17 +6,10 @@
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { LuciaError } from "lucia-auth";
-import redis, { RedisOperationError, type SessionSchema } from "../mod.ts";
-import { freshNamespaces, keysUnder, sleep, useRedis } from "./harness.ts";
+import redis, { RedisOperationError } from "../mod.ts";
+import { freshNamespaces, HOUR, keysUnder, session, sleep, useRedis } from "./harness.ts";
 import { changesNothing, checkInvariants } from "./faults/harness.ts";
 import { FAULT_CLIENTS } from "./faults/clients.ts";
-
-const HOUR = 60 * 60 * 1000;
-
-function session(id: string, userId: string, idleInMs = HOUR): SessionSchema {
-  const now = Date.now();
-  return { id, user_id: userId, active_expires: now + idleInMs / 2, idle_expires: now + idleInMs };
-}
 
 /** Asserts that `work` rejects with a RedisOperationError for `operation` on `key`. */
 async function failsOn(work: Promise<unknown>, operation: string, key: string, cause: RegExp) {

@@ -14,17 +14,11 @@ import { join } from "node:path";
 import { createClient } from "redis4";
 import { LuciaError } from "lucia-auth";
 import redis, { DeadlineError, type SessionSchema } from "../mod.ts";
-import { freshNamespaces, sleep } from "./harness.ts";
+import { freshNamespaces, session, sleep } from "./harness.ts";
 import { checkInvariants, type KillableServer, startKillableServer } from "./faults/harness.ts";
 import { FAULT_CLIENTS } from "./faults/clients.ts";
 
-const HOUR = 60 * 60 * 1000;
 const slow = { timeout: 60_000 };
-
-function session(id: string, userId: string): SessionSchema {
-  const now = Date.now();
-  return { id, user_id: userId, active_expires: now + HOUR / 2, idle_expires: now + HOUR };
-}
 
 /**
  * Runs calls of `call(i)` with `concurrency` in flight, at least `count` of them and for at least

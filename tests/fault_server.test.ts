@@ -8,19 +8,12 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Redis as Upstash } from "@upstash/redis";
 import { LuciaError } from "lucia-auth";
-import redis, { RedisOperationError, type SessionSchema } from "../mod.ts";
+import redis, { RedisOperationError } from "../mod.ts";
 import { evictionWarning } from "../src/server_check.ts";
-import { type Admin, freshNamespaces, keysUnder, sleep, useRedis } from "./harness.ts";
+import { type Admin, freshNamespaces, keysUnder, session, sleep, useRedis } from "./harness.ts";
 import { rawCommand, type RedisServer, startRedisServer } from "../scripts/redis_server.ts";
 import { changesNothing, checkInvariants } from "./faults/harness.ts";
 import { FAULT_CLIENTS, type FaultClient } from "./faults/clients.ts";
-
-const HOUR = 60 * 60 * 1000;
-
-function session(id: string, userId: string): SessionSchema {
-  const now = Date.now();
-  return { id, user_id: userId, active_expires: now + HOUR / 2, idle_expires: now + HOUR };
-}
 
 /** Runs `work` with console.warn captured; returns what was warned. */
 async function warnings(work: () => Promise<unknown>): Promise<string[]> {

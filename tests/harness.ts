@@ -196,3 +196,26 @@ export function clientCommands(seen: SeenCommand[]): string[] {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** An hour in milliseconds. */
+export const HOUR = 60 * 60 * 1000;
+
+/**
+ * A session of `userId` whose idle expiry is `idleInMs` from now and whose active expiry is half
+ * as far, with `extra` fields (Lucia v2's session attributes) beside the four.
+ */
+export function session<Extra extends object = Record<never, never>>(
+  id: string,
+  userId: string,
+  idleInMs = HOUR,
+  extra?: Extra,
+): { id: string; user_id: string; active_expires: number; idle_expires: number } & Extra {
+  const now = Date.now();
+  return {
+    id,
+    user_id: userId,
+    active_expires: now + idleInMs / 2,
+    idle_expires: now + idleInMs,
+    ...extra,
+  } as { id: string; user_id: string; active_expires: number; idle_expires: number } & Extra;
+}

@@ -7,17 +7,10 @@ import assert from "node:assert/strict";
 import { LuciaError } from "lucia-auth";
 import redis from "../mod.ts";
 import { clientSuites } from "./client_suites.ts";
-import { freshNamespaces, keysUnder, useRedis } from "./harness.ts";
+import { freshNamespaces, HOUR, keysUnder, session, useRedis } from "./harness.ts";
 import { IOREDIS, type IoRedis, setupsIn } from "./setups.ts";
 
-const HOUR = 60 * 60 * 1000;
-
 clientSuites(setupsIn("ioredis"));
-
-function session(id: string, userId: string, idleInMs = HOUR) {
-  const now = Date.now();
-  return { id, user_id: userId, active_expires: now + idleInMs / 2, idle_expires: now + idleInMs };
-}
 
 for (const { name, create } of IOREDIS) {
   describe(`With an ${name} client built with keyPrefix`, () => {

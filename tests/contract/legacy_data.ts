@@ -6,21 +6,12 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { liveKeysUnder } from "../harness.ts";
+import { liveKeysUnder, session as legacySession } from "../harness.ts";
 import { type ContractContext, type Fixture, HOUR, session } from "./fixture.ts";
 
 /** Defines the group for one client; contractSuite() in tests/contract.ts calls it. */
 export function legacyData(ctx: ContractContext, fixture: () => Fixture): void {
   describe("data left by the earlier adapters", () => {
-    const legacySession = (id: string, userId: string, idleInMs: number) => {
-      const now = Date.now();
-      return {
-        id,
-        user_id: userId,
-        active_expires: now + idleInMs / 2,
-        idle_expires: now + idleInMs,
-      };
-    };
     const seedLegacy = async (
       f: Fixture,
       kind: "list" | "set",

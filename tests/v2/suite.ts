@@ -13,27 +13,21 @@ import redis, {
   type LuciaV2Session,
   type LuciaV2SessionAdapter,
 } from "../../v2.ts";
-import { type Admin, freshNamespaces, keysUnder, liveKeysUnder } from "../harness.ts";
+import {
+  type Admin,
+  freshNamespaces,
+  HOUR,
+  keysUnder,
+  liveKeysUnder,
+  session,
+} from "../harness.ts";
 import { snapshot } from "../faults/harness.ts";
-
-const HOUR = 60 * 60 * 1000;
 
 /** What the suite needs: the inspection client, and the client under test. */
 export interface V2Context {
   admin: Admin;
   client: unknown;
   cluster: boolean;
-}
-
-function session(id: string, userId: string, idleInMs = HOUR, extra = {}): LuciaV2Session {
-  const now = Date.now();
-  return {
-    id,
-    user_id: userId,
-    active_expires: now + idleInMs / 2,
-    idle_expires: now + idleInMs,
-    ...extra,
-  };
 }
 
 /**
