@@ -33,7 +33,8 @@ const ATTRIBUTE = /([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 export function testcases(xml) {
   const found = [];
   let current = null;
-  for (const [token, closing, tag, attributes = "", empty] of xml.matchAll(TOKEN)) {
+  for (const match of xml.matchAll(TOKEN)) {
+    const [token, closing, tag, attributes = "", empty] = match;
     if (tag === undefined || token.startsWith("<!") || token.startsWith("<?")) continue;
     if (tag === "testcase") {
       if (closing) {
@@ -51,8 +52,10 @@ export function testcases(xml) {
       if (tag === "failure" || tag === "error") {
         current.outcome = "failed";
         const message = /\bmessage\s*=\s*"([^"]*)"/.exec(attributes)?.[1];
-        const end = xml.indexOf(`</${tag}>`, xml.indexOf(token) + token.length);
-        const text = empty || end < 0 ? "" : xml.slice(xml.indexOf(token) + token.length, end);
+        // Its text runs from the end of this very tag (not the first tag like it) to its close.
+        const start = match.index + token.length;
+        const end = xml.indexOf(`</${tag}>`, start);
+        const text = empty || end < 0 ? "" : xml.slice(start, end);
         current.message ??= decode(message || text.replace(/<!\[CDATA\[|\]\]>/g, "")).trim();
       } else if (tag === "skipped" && current.outcome === "passed") current.outcome = "skipped";
     }
