@@ -19,6 +19,7 @@
  */
 import process from "node:process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { createClient } from "redis5";
 import { openRedis } from "../cli.ts";
 import { withContext } from "../src/cli/context.ts";
@@ -26,7 +27,7 @@ import type { CliIo } from "../src/cli/io.ts";
 import { migrateCommand, type MigrateSummary } from "../src/cli/migrate.ts";
 import { count } from "../src/cli/format.ts";
 import { startRedisServer } from "../scripts/redis_server.ts";
-import type { MigrateResult } from "./report/migrate.ts";
+import { type MigrateResult, migrateSection } from "./report/migrate.ts";
 import { machine, versions } from "./run_env.ts";
 
 const HOUR = 3_600_000;
@@ -143,31 +144,6 @@ try {
   }
   const after = await usedMemory(client);
   const keysAfter = Number(await client.dbSize());
-  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-  const lines = [
-    `## migrate: ${count(sessions)} legacy sessions, ${
-      count(users)
-    } users (Redis ${server.version})`,
-    "",
-    `Seeded ${count(seeded.keys)} keys in ${seeded.seconds.toFixed(1)} s: half the users 1.x ` +
-    `(LIST index, \`EX\` = idle_expires), half 2.x (SET index, \`EXAT\`); 1 session in ${PER_USER} dead.`,
-    `Batch (SCAN COUNT and pipeline): ${batch}. Machine: ${machine().cpu}, ${machine().cores} cores.`,
-    "",
-    "| run | keys scanned | changes | seconds | keys/s |",
-    "| --- | ---: | ---: | ---: | ---: |",
-    ...runs.map(([name, s]) =>
-      `| ${name} | ${count(s.scanned)} | ${count(s.changes)} | ${s.seconds.toFixed(2)} | ${
-        count(s.keysPerSecond)
-      } |`
-    ),
-    "",
-    `Redis memory (used_memory): ${mb(before)} before, ${mb(after)} after; keys ${
-      count(seeded.keys)
-    } → ${count(keysAfter)}.`,
-  ];
-  process.stdout.write(lines.join("\n") + "\n");
-  mkdirSync(`${ROOT}bench/.runs`, { recursive: true });
-  const file = out;
   const result: MigrateResult & Record<string, unknown> = {
     date: new Date().toISOString(),
     sessions,
@@ -181,8 +157,14 @@ try {
     versions: versions(),
     machine: machine(),
   };
-  writeFileSync(file, JSON.stringify(result, null, 2) + "\n");
-  process.stderr.write(`wrote ${file.startsWith(ROOT) ? file.slice(ROOT.length) : file}\n`);
+  // The same section `deno task bench` renders into RESULTS.md, and the machine it ran on.
+  const { cpu, cores } = machine();
+  process.stdout.write(
+    [...migrateSection(result), `Machine: ${cpu}, ${cores} cores.`, ""].join("\n"),
+  );
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(result, null, 2) + "\n");
+  process.stderr.write(`wrote ${out.startsWith(ROOT) ? out.slice(ROOT.length) : out}\n`);
 } finally {
   await client.quit();
   await server.stop();
