@@ -43,7 +43,7 @@ function bunRedisConnection(client: BunRedisClient): Connection {
   return {
     keyPrefix: "",
     cluster: false,
-    send: async ([name, ...args]) => normalizeReply(await client.send(name, args)),
+    send: async ({ args: [name, ...args] }) => normalizeReply(await client.send(name, args)),
   };
 }
 

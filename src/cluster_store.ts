@@ -27,6 +27,7 @@
  * @module
  */
 import { CLUSTER_SCRIPTS } from "./cluster_lua.ts";
+import * as commands from "./commands.ts";
 import type { Reply } from "./connection.ts";
 import { convertLegacyIndex } from "./legacy.ts";
 import { scriptRunner } from "./scripts.ts";
@@ -87,7 +88,6 @@ function scored(reply: Reply): [string, number][] {
  */
 export function clusterStore({ connection, keys, run, maxSessionsPerUser }: StoreContext): Store {
   const script = scriptRunner(connection, CLUSTER_SCRIPTS);
-  const send = (command: string[]) => connection.send(command, command[1]);
   const cap = String(maxSessionsPerUser);
 
   /**
@@ -113,12 +113,14 @@ export function clusterStore({ connection, keys, run, maxSessionsPerUser }: Stor
   const entriesOf = async (userId: string): Promise<[string, number][]> => {
     const index = keys.userSession(userId);
     try {
-      return scored(await send(["ZRANGE", index, "0", "-1", "WITHSCORES"]));
+      return scored(await connection.send(commands.zrange(index, "0", "-1", "WITHSCORES")));
     } catch (error) {
       if (!wrongType(error)) throw error;
-      const kind = await send(["TYPE", index]);
+      const kind = await connection.send(commands.type(index));
       if (kind !== "list" && kind !== "set") throw error;
-      const ids = await send(kind === "list" ? ["LRANGE", index, "0", "-1"] : ["SMEMBERS", index]);
+      const ids = await connection.send(
+        kind === "list" ? commands.lrange(index, "0", "-1") : commands.smembers(index),
+      );
       return (Array.isArray(ids) ? ids : []).map((id) => [String(id), NaN]);
     }
   };
@@ -142,12 +144,12 @@ export function clusterStore({ connection, keys, run, maxSessionsPerUser }: Stor
       record.userId,
       () => script("indexAdd", [index], [record.id, at, cap, "nx"]),
     ) as [number, Reply[]];
-    const stored = await send(["SET", key, record.json, "PXAT", at, "NX"]);
+    const stored = await connection.send(commands.set(key, record.json, "PXAT", at, "NX"));
     if (stored === null) {
       // Refused: the id is taken, unless by this very session (a retry of this write).
       let current: string | null;
       try {
-        current = stringOrNull(await send(["GET", key]), "GET");
+        current = stringOrNull(await connection.send(commands.get(key)), "GET");
       } catch (error) {
         if (added[0] === 1) await script("indexUndo", [index], [record.id, at]);
         throw error;
@@ -209,7 +211,7 @@ export function clusterStore({ connection, keys, run, maxSessionsPerUser }: Stor
     get: (id) => {
       const key = keys.session(id);
       return run("getSession", keys.sessionForLog(id), async () => {
-        const value = stringOrNull(await send(["GET", key]), "GET");
+        const value = stringOrNull(await connection.send(commands.get(key)), "GET");
         return value === "" ? null : value;
       });
     },
@@ -220,7 +222,7 @@ export function clusterStore({ connection, keys, run, maxSessionsPerUser }: Stor
         const entries = await entriesOf(userId);
         const values = await inBatches(entries, async ([id]) => {
           try {
-            return stringOrNull(await send(["GET", keys.session(id)]), "GET");
+            return stringOrNull(await connection.send(commands.get(keys.session(id))), "GET");
           } catch (error) {
             if (wrongType(error)) return null; // Not a session: as MGET on one server.
             throw error;

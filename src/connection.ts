@@ -14,7 +14,24 @@
 export type Reply = null | string | number | Reply[];
 
 /**
- * What the session logic needs from a Redis client: send one raw command, get its reply. Redis
+ * One Redis command, as built by `commands.ts`: its words, and which of them are keys. A
+ * connection routes it by its first key (on a cluster) and treats exactly those words as keys
+ * (ioredis's `keyPrefix`), so no connection needs to know any command by name.
+ *
+ * @internal
+ */
+export interface Command {
+  /** The command's name, then its arguments, all strings: `["GET", "session:abc"]`. */
+  readonly args: string[];
+  /**
+   * The indexes in `args` of the key arguments, the one to route by first: `[1]` for `GET`,
+   * `[]` for a command without keys (`TIME`, `INFO`, or a script given no keys).
+   */
+  readonly keys: readonly number[];
+}
+
+/**
+ * What the session logic needs from a Redis client: send one command, get its reply. Redis
  * error replies reject the promise with the client's own error, less any copy of the command's
  * arguments the client attached to it (they carry session ids).
  *
@@ -22,11 +39,10 @@ export type Reply = null | string | number | Reply[];
  */
 export interface Connection {
   /**
-   * Sends `command` (its name first, then its arguments, all strings). `key` is the first key
-   * the command touches, which a cluster client routes by; `""` for a command without keys.
-   * Keys are sent exactly as given.
+   * Sends `command`. A cluster client routes it by its first key (`args[keys[0]]`), and sends
+   * one without keys, or whose first key is `""`, to any node. Keys are sent exactly as given.
    */
-  send(command: string[], key: string): Promise<Reply>;
+  send(command: Command): Promise<Reply>;
   /**
    * A prefix the client itself puts before every key (ioredis's `keyPrefix`), or `""`. Every key
    * name the adapter sends, and every key prefix it passes to a script as an argument, must

@@ -10,7 +10,7 @@
  * @module
  */
 import { CANNOT_CREATE, isObject } from "./_util.ts";
-import type { Connection } from "./connection.ts";
+import type { Command, Connection } from "./connection.ts";
 import { normalizeReply } from "./reply.ts";
 
 /**
@@ -73,33 +73,14 @@ function isIoRedisClient(client: unknown): client is IoRedisClient {
     typeof client.sendCommand === "function" && isObject(client.options);
 }
 
-/** The commands the adapter sends whose one key comes first. */
-const SINGLE_KEY = new Set(["GET", "SET", "TYPE", "PTTL", "ZRANGE", "ZREM", "LRANGE", "SMEMBERS"]);
-
-/** The positions of the keys in the commands the adapter sends. */
-function keyPositions(command: string[]): number[] {
-  const name = command[0]?.toUpperCase();
-  if (name !== undefined && SINGLE_KEY.has(name)) return [1];
-  if (name === "SORT_RO") {
-    // The key, and each GET pattern but `#` (ioredis puts the prefix before those too).
-    return [1, ...command.flatMap((arg, i) => command[i - 1] === "GET" && arg !== "#" ? [i] : [])];
-  }
-  if (name === "EVAL" || name === "EVALSHA") {
-    const count = Number(command[2]);
-    return Array.from({ length: count }, (_, i) => 3 + i);
-  }
-  throw new Error(
-    `The ioredis connection cannot send ${name} with a keyPrefix: its key positions are unknown`,
-  );
-}
-
 /**
- * The command with `prefix` taken off each key, so that ioredis, which puts it back on, sends
- * the exact key names the adapter chose.
+ * The command with `prefix` taken off each of its keys (the arguments its key positions name,
+ * which are the ones ioredis's own table of commands prefixes), so that ioredis, which puts it
+ * back on, sends the exact key names the adapter chose.
  */
-function withoutKeyPrefix(command: string[], prefix: string): string[] {
-  const out = command.slice();
-  for (const i of keyPositions(command)) {
+function withoutKeyPrefix(command: Command, prefix: string): string[] {
+  const out = command.args.slice();
+  for (const i of command.keys) {
     const key = out[i];
     if (typeof key !== "string" || !key.startsWith(prefix)) {
       throw new Error(
@@ -145,7 +126,9 @@ function ioRedisConnection(client: IoRedisClient): Connection {
             `"${client.options.keyPrefix ?? ""}" after the session adapter was created`,
         );
       }
-      const [name, ...args] = keyPrefix === "" ? command : withoutKeyPrefix(command, keyPrefix);
+      const [name, ...args] = keyPrefix === ""
+        ? command.args
+        : withoutKeyPrefix(command, keyPrefix);
       try {
         return normalizeReply(await client.call(name, ...args));
       } catch (error) {

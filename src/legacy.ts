@@ -9,6 +9,7 @@
  * @module
  */
 import { MAX_TIME } from "./_util.ts";
+import * as commands from "./commands.ts";
 import type { Connection, Reply } from "./connection.ts";
 import type { Keys } from "./options.ts";
 import type { RunScript } from "./scripts.ts";
@@ -38,7 +39,7 @@ function isMessage(error: unknown, text: string): boolean {
 /** The value of a key, or undefined when it holds no string. */
 async function getString(connection: Connection, key: string): Promise<string | null | undefined> {
   try {
-    const value = await connection.send(["GET", key], key);
+    const value = await connection.send(commands.get(key));
     return typeof value === "string" ? value : null;
   } catch (error) {
     if (isMessage(error, "WRONGTYPE")) return undefined;
@@ -70,7 +71,7 @@ async function decide(
     const at = Math.ceil(idle);
     return at <= now ? { id, key, dead: value } : { id, key, score: at, value, at };
   }
-  const ttl = Number(await connection.send(["PTTL", key], key));
+  const ttl = Number(await connection.send(commands.pttl(key)));
   if (ttl > 0) return { id, key, score: now + ttl };
   if (ttl === -1) return { id, key, score: MAX_TIME };
   return undefined;
@@ -90,17 +91,16 @@ export async function convertLegacyIndex(
 ): Promise<Converted | undefined> {
   const index = keys.userSession(userId);
   for (let attempt = 0; attempt < 10; attempt++) {
-    const kind = String(await connection.send(["TYPE", index], index));
+    const kind = String(await connection.send(commands.type(index)));
     if (kind === "zset" || kind === "none") return { kind, kept: 0, deleted: 0, expiries: 0 };
     if (kind !== "list" && kind !== "set") return undefined;
     const read = await connection.send(
-      kind === "list" ? ["LRANGE", index, "0", "-1"] : ["SMEMBERS", index],
-      index,
+      kind === "list" ? commands.lrange(index, "0", "-1") : commands.smembers(index),
     );
     const ids = (Array.isArray(read) ? read : []).filter((id): id is string =>
       typeof id === "string"
     );
-    const time = await connection.send(["TIME"], index) as Reply[];
+    const time = await connection.send(commands.time()) as Reply[];
     const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
     const entries = (await Promise.all(
       [...new Set(ids)].map((id) => decide(connection, keys.session(id), id, userId, now)),

@@ -11,7 +11,7 @@
  */
 import { isObject } from "./_util.ts";
 import { keySlot } from "./key_slot.ts";
-import type { Connection } from "./connection.ts";
+import type { Command, Connection } from "./connection.ts";
 import { normalizeReply } from "./reply.ts";
 
 /**
@@ -95,6 +95,12 @@ function nudge(cluster: NodeRedisCluster): void {
   }
 }
 
+/** The key a cluster routes `command` by: its first key; undefined (any node) for none or `""`. */
+function routingKey(command: Command): string | undefined {
+  const i = command.keys[0];
+  return i === undefined || command.args[i] === "" ? undefined : command.args[i];
+}
+
 /** True for a failure of the connection (as opposed to an error reply from Redis). */
 function connectionFailed(error: unknown): boolean {
   const name = error instanceof Error ? error.constructor.name : "";
@@ -121,11 +127,9 @@ function nodeRedisClusterConnection(cluster: NodeRedisCluster): Connection {
     keyPrefix: "",
     cluster: true,
     stalled,
-    send: async (command, key) => {
+    send: async (command) => {
       try {
-        return normalizeReply(
-          await cluster.sendCommand(key === "" ? undefined : key, false, command),
-        );
+        return normalizeReply(await cluster.sendCommand(routingKey(command), false, command.args));
       } catch (error) {
         if (connectionFailed(error)) stalled();
         throw error;
@@ -157,7 +161,7 @@ function nodeRedisConnection(client: NodeRedisClient): Connection {
   return {
     keyPrefix: "",
     cluster: false,
-    send: async (command) => normalizeReply(await target.sendCommand(command)),
+    send: async ({ args }) => normalizeReply(await target.sendCommand(args)),
   };
 }
 

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import * as commands from "./commands.ts";
 import type { Connection, Reply } from "./connection.ts";
 
 /** Runs one script of a set: its name, its keys, its arguments. @internal */
@@ -39,7 +40,7 @@ export function scriptRunner<Name extends string>(
   const shas = new Map<Name, Promise<string>>();
   let evalOnly = false;
   const evaluate = (name: Name, keys: string[], args: string[]) =>
-    connection.send(["EVAL", SCRIPTS[name], String(keys.length), ...keys, ...args], keys[0]);
+    connection.send(commands.eval(SCRIPTS[name], keys, args));
   return async (name, keys, args) => {
     const sha = shas.get(name);
     if (sha === undefined || evalOnly) {
@@ -48,10 +49,7 @@ export function scriptRunner<Name extends string>(
       return reply;
     }
     try {
-      return await connection.send(
-        ["EVALSHA", await sha, String(keys.length), ...keys, ...args],
-        keys[0],
-      );
+      return await connection.send(commands.evalsha(await sha, keys, args));
     } catch (error) {
       const message = messageOf(error);
       if (/NOPERM/.test(message) && /evalsha/i.test(message)) evalOnly = true;

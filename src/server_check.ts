@@ -4,6 +4,7 @@
  *
  * @module
  */
+import * as commands from "./commands.ts";
 import type { Connection } from "./connection.ts";
 
 const checked = new WeakSet<object>();
@@ -44,7 +45,7 @@ export function checkEvictionPolicy(client: unknown, connection: Connection): vo
   const key = typeof client === "object" && client !== null ? client : connection;
   if (checked.has(key)) return;
   checked.add(key);
-  connection.send(["INFO", "memory"], "").then((reply) => {
+  connection.send(commands.info("memory")).then((reply) => {
     const warning = typeof reply === "string" ? evictionWarning(reply) : undefined;
     if (warning !== undefined) console.warn(warning);
   }).catch(() => {});

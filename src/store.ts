@@ -7,6 +7,7 @@
  *
  * @module
  */
+import * as commands from "./commands.ts";
 import type { Connection, Reply } from "./connection.ts";
 import { RedisOperationError } from "./errors.ts";
 import type { Keys } from "./options.ts";
@@ -142,7 +143,7 @@ export function scriptStore({ connection, keys, run, maxSessionsPerUser }: Store
     get: (id) => {
       const key = keys.session(id);
       return run("getSession", keys.sessionForLog(id), async () => {
-        const value = stringOrNull(await connection.send(["GET", key], key), "GET");
+        const value = stringOrNull(await connection.send(commands.get(key)), "GET");
         return value === "" ? null : value;
       });
     },
@@ -153,10 +154,7 @@ export function scriptStore({ connection, keys, run, maxSessionsPerUser }: Store
         if (sortable) {
           const pattern = `${keys.sessionPrefix}*`;
           try {
-            const reply = await connection.send(
-              ["SORT_RO", index, "BY", "nosort", "GET", "#", "GET", pattern],
-              index,
-            );
+            const reply = await connection.send(commands.sortRo(index, ["#", pattern]));
             return livePairs(reply, false, "SORT_RO");
           } catch (error) {
             if (!sortUnavailable(error)) throw error;

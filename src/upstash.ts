@@ -87,7 +87,7 @@ function upstashConnection(client: UpstashRedisClient): Connection {
       // carrying Redis's message; an `error` field in a 200 reply is handled the same way.
       let reply: { result?: unknown; error?: string };
       try {
-        reply = await requester.request({ body: command });
+        reply = await requester.request({ body: command.args });
       } catch (error) {
         throw withoutCommand(error);
       }

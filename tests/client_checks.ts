@@ -12,8 +12,10 @@ import assert from "node:assert/strict";
 import { LuciaError } from "lucia-auth";
 import redis from "../mod.ts";
 import { toConnection } from "../src/client.ts";
+import * as commands from "../src/commands.ts";
 import type { OpenedClient } from "./contract.ts";
-import { freshNamespaces, keysUnder, type RedisServer, useRedis } from "./harness.ts";
+import { keysUnder, type RedisServer, useRedis } from "./harness.ts";
+import { adapterNamespaces, freshKeyspace } from "./contract/fixture.ts";
 
 const HOUR = 60 * 60 * 1000;
 
@@ -28,35 +30,36 @@ export function clientChecks(
   describe(`The ${clientName} connection`, () => {
     const ctx = useRedis();
     let client: unknown;
+    let keyPrefix: string | undefined;
     before(async () => {
       const opened = await open(ctx.server);
       client = opened.client;
+      keyPrefix = opened.keyPrefix;
       ctx.cleanups.push(() => opened.close());
     });
-    const adapterFor = (ns: ReturnType<typeof freshNamespaces>) =>
+    // Namespaces as Redis holds them: under the client's keyPrefix, if it has one.
+    const fresh = () => freshKeyspace(keyPrefix);
+    const adapterFor = (ns: ReturnType<typeof fresh>) =>
       redis(client as Parameters<typeof redis>[0], {
-        namespaces: { session: ns.session, userSession: ns.userSession },
+        namespaces: adapterNamespaces(ns, keyPrefix),
       })(LuciaError);
 
     it("normalises replies: nil to null, integers to numbers, nested arrays kept", async () => {
       const connection = toConnection(client);
-      const ns = freshNamespaces();
-      assert.equal(
-        await connection.send(["GET", `${ns.root}:missing`], `${ns.root}:missing`),
-        null,
-      );
+      const ns = fresh();
+      assert.equal(await connection.send(commands.get(`${ns.root}:missing`)), null);
       assert.deepEqual(
-        await connection.send(["EVAL", "return {1, 'a', false, {'b', 2}, ''}", "0"], ""),
+        await connection.send(commands.eval("return {1, 'a', false, {'b', 2}, ''}", [], [])),
         [1, "a", null, ["b", 2], ""],
       );
-      assert.equal(await connection.send(["EVAL", "return 'OK'", "0"], ""), "OK");
-      assert.equal(await connection.send(["EVAL", "return 'T0s='", "0"], ""), "T0s=");
+      assert.equal(await connection.send(commands.eval("return 'OK'", [], [])), "OK");
+      assert.equal(await connection.send(commands.eval("return 'T0s='", [], [])), "T0s=");
     });
 
     it("a Redis error rejects with the client's own Error, Redis's message intact", async () => {
       const connection = toConnection(client);
       await assert.rejects(
-        connection.send(["EVALSHA", "0".repeat(40), "0"], ""),
+        connection.send(commands.evalsha("0".repeat(40), [], [])),
         (error: unknown) => {
           assert.ok(error instanceof Error, `expected an Error, got ${String(error)}`);
           assert.match(error.message, /NOSCRIPT/);
@@ -66,7 +69,7 @@ export function clientChecks(
     });
 
     it("after Redis loses the scripts (SCRIPT FLUSH), every operation reloads them and works", async () => {
-      const ns = freshNamespaces();
+      const ns = fresh();
       const adapter = adapterFor(ns);
       const now = Date.now();
       const s = (id: string) => ({
@@ -95,7 +98,7 @@ export function clientChecks(
     });
 
     it("ids and fields that JSON.parse would change come back exactly as stored", async () => {
-      const ns = freshNamespaces();
+      const ns = fresh();
       const adapter = adapterFor(ns);
       const now = Date.now();
       for (const [i, id] of JSON_LOOKALIKES.entries()) {

@@ -24,6 +24,7 @@ export function clusterContractSuite(
     before(async () => {
       const opened = await open(cluster.cluster);
       ctx.client = opened.client;
+      ctx.keyPrefix = opened.keyPrefix;
       cluster.cleanups.push(() => opened.close());
       await prepare?.(opened.client, cluster);
       ctx.admin = cluster.admin;

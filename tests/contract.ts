@@ -9,11 +9,16 @@
 import { before, describe } from "node:test";
 import { LuciaError } from "lucia-auth";
 import redis from "../mod.ts";
-import { freshNamespaces, type RedisServer, useRedis } from "./harness.ts";
+import { type RedisServer, useRedis } from "./harness.ts";
 import { badInput } from "./contract/bad_input.ts";
 import { deletingSessions } from "./contract/deleting.ts";
 import { duplicateIds } from "./contract/duplicates.ts";
-import type { ContractContext, Fixture } from "./contract/fixture.ts";
+import {
+  adapterNamespaces,
+  type ContractContext,
+  type Fixture,
+  freshKeyspace,
+} from "./contract/fixture.ts";
 import { idsAreData } from "./contract/ids.ts";
 import { legacyData } from "./contract/legacy_data.ts";
 import { withLuciaAuth } from "./contract/lucia_auth.ts";
@@ -24,15 +29,18 @@ import { userIndex } from "./contract/user_index.ts";
 export interface OpenedClient {
   client: unknown;
   close(): Promise<void>;
+  /** The prefix the client itself puts before every key (ioredis's `keyPrefix`), if any. */
+  keyPrefix?: string;
 }
 
 /** Defines every group of the contract suite over the context's client. */
 export function contractGroups(ctx: ContractContext): void {
   const fixture = (): Fixture => {
-    const ns = freshNamespaces();
+    // Keys land under the client's keyPrefix, if it has one: `ns` names them as Redis does.
+    const ns = freshKeyspace(ctx.keyPrefix);
     const adapterFunction = redis(
       ctx.client as Parameters<typeof redis>[0],
-      { namespaces: { session: ns.session, userSession: ns.userSession } },
+      { namespaces: adapterNamespaces(ns, ctx.keyPrefix) },
     );
     return {
       adapter: adapterFunction(LuciaError),
@@ -65,6 +73,7 @@ export function contractSuite(
       ctx.monitor = [redisCtx.server];
       const opened = await open(redisCtx.server);
       ctx.client = opened.client;
+      ctx.keyPrefix = opened.keyPrefix;
       redisCtx.cleanups.push(() => opened.close());
     });
     contractGroups(ctx);

@@ -1,13 +1,17 @@
 /**
  * The contract suite and the connection checks over ioredis 5 and 6 (`new Redis()` from npm
- * `ioredis`), and where keys land when the client has a `keyPrefix`.
+ * `ioredis`) and over ioredis 5 with a `keyPrefix`; where keys land when the client has one, and
+ * that commands without keys (`TIME`, `INFO`) still go through.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { LuciaError } from "lucia-auth";
 import redis from "../mod.ts";
+import { toConnection } from "../src/client.ts";
+import * as commands from "../src/commands.ts";
 import { clientSuites } from "./client_suites.ts";
-import { freshNamespaces, HOUR, keysUnder, session, useRedis } from "./harness.ts";
+import { startRedisServer } from "../scripts/redis_server.ts";
+import { freshNamespaces, HOUR, keysUnder, session, sleep, useRedis } from "./harness.ts";
 import { IOREDIS, type IoRedis, setupsIn } from "./setups.ts";
 
 clientSuites(setupsIn("ioredis"));
@@ -88,6 +92,42 @@ for (const { name, create } of IOREDIS) {
       ]);
       await adapter.deleteSessionsByUserId("carol");
       assert.deepEqual(await keysUnder(ctx.admin, ns.root), []);
+    });
+
+    it("TIME and INFO, which have no keys, go through its connection as they are", async () => {
+      const connection = toConnection(await client(prefix));
+      const time = await connection.send(commands.time());
+      assert.ok(Array.isArray(time) && time.length === 2, JSON.stringify(time));
+      assert.ok(Math.abs(Number(time[0]) * 1000 - Date.now()) < 60_000, JSON.stringify(time));
+      assert.match(String(await connection.send(commands.info("memory"))), /maxmemory_policy:/);
+    });
+
+    it("a server that may evict keys gets the eviction warning (INFO, which has no key, goes through)", async () => {
+      const evicting = await startRedisServer({
+        env: "",
+        extraArgs: ["--maxmemory", "2mb", "--maxmemory-policy", "allkeys-lru"],
+      });
+      const seen: string[] = [];
+      const warn = console.warn;
+      console.warn = (...args: unknown[]) => void seen.push(args.map(String).join(" "));
+      try {
+        const c = await create(evicting.url, { keyPrefix: prefix });
+        try {
+          const adapter = redis(c as IoRedis & Parameters<typeof redis>[0], {
+            namespaces: { session: "s", userSession: "u" },
+          })();
+          await adapter.setSession(session("a", "erin"));
+          assert.equal((await adapter.getSession("a"))?.id, "a");
+          await sleep(100); // The check runs beside the first operation, not awaited by it.
+        } finally {
+          await c.quit();
+        }
+      } finally {
+        console.warn = warn;
+        await evicting.stop();
+      }
+      assert.equal(seen.length, 1, seen.join("\n"));
+      assert.match(seen[0], /maxmemory-policy is "allkeys-lru" with maxmemory 2097152 bytes/);
     });
 
     it("changing the client's keyPrefix after creating the adapter is refused, not followed", async () => {

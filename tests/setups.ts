@@ -165,6 +165,17 @@ export const CLIENT_SETUPS: ClientSetup[] = [
     },
   })),
   {
+    name: "ioredis 5 with keyPrefix",
+    group: "ioredis",
+    async open(server) {
+      const keyPrefix = "app:";
+      const ioredis5 = IOREDIS.find(({ name }) => name === "ioredis 5")!;
+      const client = await ioredis5.create(server.url, { keyPrefix });
+      await client.ping();
+      return { client, keyPrefix, close: async () => void await client.quit() };
+    },
+  },
+  {
     name: BunRuntime?.RedisClient
       ? `Bun's RedisClient (Bun ${BunRuntime.version})`
       : "Bun's RedisClient",

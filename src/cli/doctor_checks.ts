@@ -6,7 +6,8 @@
  *
  * @module
  */
-import type { Connection, Reply } from "../connection.ts";
+import * as commands from "../commands.ts";
+import type { Command as RedisCommand, Connection, Reply } from "../connection.ts";
 import type { Keys } from "../options.ts";
 import { atLeast, type Node } from "./context.ts";
 import { messageOf } from "./io.ts";
@@ -30,9 +31,10 @@ export function infoField(info: string, field: string): string | undefined {
   return new RegExp(`^${field}:(.*?)\\r?$`, "m").exec(info)?.[1];
 }
 
-async function tryReply(node: Node, command: string[]): Promise<Reply | Error> {
+/** What `send()` resolved with, or the error it rejected with. */
+async function tryReply(send: () => Promise<Reply>): Promise<Reply | Error> {
   try {
-    return await node.send(command);
+    return await send();
   } catch (error) {
     return error instanceof Error ? error : new Error(messageOf(error));
   }
@@ -72,7 +74,7 @@ export function versionCheck(version: readonly number[]): Check {
 
 /** `maxmemory-policy`: only `noeviction` keeps "sign out everywhere" complete. */
 export async function evictionCheck(node: Node): Promise<Check> {
-  const info = await tryReply(node, ["INFO", "memory"]);
+  const info = await tryReply(() => node.send(["INFO", "memory"]));
   if (typeof info !== "string") {
     return {
       name: "eviction",
@@ -106,10 +108,10 @@ export async function evictionCheck(node: Node): Promise<Check> {
 
 /** Persistence: RDB snapshots alone bring revoked sessions back after a restart. */
 export async function persistenceCheck(node: Node): Promise<Check> {
-  const info = await tryReply(node, ["INFO", "persistence"]);
+  const info = await tryReply(() => node.send(["INFO", "persistence"]));
   const aof = typeof info === "string" ? infoField(info, "aof_enabled") : undefined;
   const config = async (name: string) => {
-    const reply = await tryReply(node, ["CONFIG", "GET", name]);
+    const reply = await tryReply(() => node.send(["CONFIG", "GET", name]));
     if (!Array.isArray(reply)) return undefined;
     const flat = reply.flat();
     return typeof flat[1] === "string" ? flat[1] : undefined;
@@ -209,27 +211,25 @@ export async function permissionsCheck(
   keys: Keys,
   version: readonly number[],
 ): Promise<Check> {
-  const routed = (command: string[]) =>
-    /^EVAL/.test(command[0]) ? command[3] ?? "" : command[0] === "INFO" ? "" : command[1];
-  const node: Node = { address: "", send: (command) => connection.send(command, routed(command)) };
+  const send = (command: RedisCommand) => tryReply(() => connection.send(command));
   const probe = `doctor-probe-${Math.random().toString(36).slice(2)}`;
   const session = keys.session(probe), index = keys.userSession(probe);
-  const needed: [string, string[]][] = [
-    ["GET", ["GET", session]],
-    ["EVAL", ["EVAL", "return 1", "1", session]],
+  const needed: [string, RedisCommand][] = [
+    ["GET", commands.get(session)],
+    ["EVAL", commands.eval("return 1", [session], [])],
   ];
   const missing: string[] = [];
   for (const [name, command] of needed) {
-    if (refused(await tryReply(node, command))) missing.push(name);
+    if (refused(await send(command))) missing.push(name);
   }
   // Redis 7 has redis.acl_check_cmd; with the version unknown, it is tried and an error ignored.
   const known = knownVersion(version);
   if ((version[0] >= 7 || !known) && !missing.includes("EVAL")) {
-    const commands = scriptCommands(session, index);
-    const argv = commands.flatMap((c) => [String(c.length), ...c]);
-    const reply = await tryReply(node, ["EVAL", ACL_SCRIPT, "0", ...argv]);
+    const inScripts = scriptCommands(session, index);
+    const argv = inScripts.flatMap((c) => [String(c.length), ...c]);
+    const reply = await send(commands.eval(ACL_SCRIPT, [], argv));
     if (Array.isArray(reply) && reply.length > 0) {
-      missing.push(`in scripts ${refusedList(keys, commands, reply.map(Number))}`);
+      missing.push(`in scripts ${refusedList(keys, inScripts, reply.map(Number))}`);
     } else if (reply instanceof Error && known) {
       missing.push(`scripts' commands (${messageOf(reply)})`);
     }
@@ -243,19 +243,23 @@ export async function permissionsCheck(
         `~${keys.userSessionPrefix}* +@read +@write +@scripting +info +time.`,
     };
   }
-  const optional: [string, string[], string][] = [
-    ["EVALSHA", ["EVALSHA", "0".repeat(40), "1", session], "whole scripts are sent every time"],
+  const optional: [string, RedisCommand, string][] = [
+    [
+      "EVALSHA",
+      commands.evalsha("0".repeat(40), [session], []),
+      "whole scripts are sent every time",
+    ],
     // The cluster path never sends SORT_RO.
     ...(connection.cluster ? [] : [[
       "SORT_RO",
-      ["SORT_RO", index, "BY", "nosort", "GET", "#", "GET", `${keys.sessionPrefix}*`],
+      commands.sortRo(index, ["#", `${keys.sessionPrefix}*`]),
       "reads use a script instead",
-    ] as [string, string[], string]]),
-    ["INFO", ["INFO", "memory"], "no eviction warning from the adapter"],
+    ] as [string, RedisCommand, string]]),
+    ["INFO", commands.info("memory"), "no eviction warning from the adapter"],
   ];
   const degraded: string[] = [];
   for (const [name, command, effect] of optional) {
-    const reply = await tryReply(node, command);
+    const reply = await send(command);
     if (refused(reply) || (reply instanceof Error && /unknown command/i.test(reply.message))) {
       degraded.push(`${name} (${effect})`);
     }
@@ -277,7 +281,7 @@ export async function permissionsCheck(
 
 /** `CLUSTER INFO`: the cluster is ok and serves every slot. */
 export async function clusterCheck(node: Node): Promise<Check> {
-  const info = await tryReply(node, ["CLUSTER", "INFO"]);
+  const info = await tryReply(() => node.send(["CLUSTER", "INFO"]));
   if (typeof info !== "string") {
     return {
       name: "cluster",

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import * as commands from "../commands.ts";
 import type { Reply } from "../connection.ts";
 import { CLUSTER_SCRIPTS } from "../cluster_lua.ts";
 import { convertLegacyIndex } from "../legacy.ts";
@@ -98,7 +99,7 @@ async function scanEach(context: Context, prefix: string, batch: number, work: W
 /** GET, with a key holding no string read as undefined. */
 async function getValue(context: Context, key: string): Promise<string | null | undefined> {
   try {
-    const value = await context.connection.send(["GET", key], key);
+    const value = await context.connection.send(commands.get(key));
     return typeof value === "string" ? value : null;
   } catch (error) {
     if (error instanceof Error && error.message.includes("WRONGTYPE")) return undefined;
@@ -120,8 +121,6 @@ function groupsOf(context: Context, keys: string[]): string[][] {
     (_, i) => keys.slice(i * size, (i + 1) * size),
   );
 }
-
-const send = (context: Context, command: string[]) => context.connection.send(command, command[1]);
 
 /** Pass 1: every session key given its idle expiry, or deleted when dead. @internal */
 export async function sessionPass(context: Context, options: PassOptions): Promise<void> {
@@ -157,7 +156,7 @@ export async function sessionPass(context: Context, options: PassOptions): Promi
       await Promise.all(keys.map(async (key) => {
         const [value, expiry] = await Promise.all([
           getValue(context, key),
-          send(context, [exact ? "PEXPIRETIME" : "PTTL", key]),
+          context.connection.send(exact ? commands.pexpiretime(key) : commands.pttl(key)),
         ]);
         const at = Number(expiry);
         return sessionAction(value, exact || at < 0 ? at : now + at, now, exact ? 0 : 1);
@@ -196,13 +195,13 @@ const NOTHING: IndexResult = { converted: 0, dropped: 0, deleted: 0, expiry: 0 }
 async function legacyIds(context: Context, index: string, kind: string) {
   const command = kind === "list" || kind === "set" ? membersCommand(index, kind) : undefined;
   if (command === undefined) return undefined;
-  const read = await send(context, command);
+  const read = await context.connection.send(command);
   return (Array.isArray(read) ? read : []).map(String);
 }
 
 /** A dry run's look at one index: the same rules, reads only. */
 async function dryIndex(context: Context, now: number, index: string, userId: string) {
-  const kind = String(await send(context, ["TYPE", index]));
+  const kind = String(await context.connection.send(commands.type(index)));
   const ids = await legacyIds(context, index, kind);
   if (ids !== undefined) {
     const kept = new Set<string>();
@@ -215,7 +214,9 @@ async function dryIndex(context: Context, now: number, index: string, userId: st
     return { ...NOTHING, converted: 1, dropped: ids.length - kept.size };
   }
   if (kind !== "zset") return NOTHING;
-  const entries = scored(await send(context, ["ZRANGE", index, "0", "-1", "WITHSCORES"]));
+  const entries = scored(
+    await context.connection.send(commands.zrange(index, "0", "-1", "WITHSCORES")),
+  );
   const values = await Promise.all(
     entries.map(([id]) => getValue(context, context.keys.session(id))),
   );
@@ -225,7 +226,7 @@ async function dryIndex(context: Context, now: number, index: string, userId: st
     if (dropsEntry(values[i], score, userId, now, context.cluster)) dropped++;
     else left.push(score);
   });
-  const ttl = Number(await send(context, ["PTTL", index]));
+  const ttl = Number(await context.connection.send(commands.pttl(index)));
   return { ...NOTHING, dropped, expiry: fixesIndexExpiry(ttl, left) ? 1 : 0 };
 }
 
@@ -248,9 +249,10 @@ export async function indexPass(context: Context, options: PassOptions): Promise
   };
 
   const onCluster = async (index: string, userId: string): Promise<IndexResult> => {
-    const kind = String(await send(context, ["TYPE", index]));
+    const kind = String(await context.connection.send(commands.type(index)));
     if (kind === "list" || kind === "set") {
-      const n = Number(await send(context, [kind === "list" ? "LLEN" : "SCARD", index]));
+      const count = kind === "list" ? commands.llen(index) : commands.scard(index);
+      const n = Number(await context.connection.send(count));
       const done = await convertLegacyIndex(context.connection, keys, clusterRun, userId);
       if (done !== undefined && (done.kind === "list" || done.kind === "set")) {
         return {
@@ -262,7 +264,9 @@ export async function indexPass(context: Context, options: PassOptions): Promise
       }
     }
     if (kind !== "zset") return NOTHING;
-    const entries = scored(await send(context, ["ZRANGE", index, "0", "-1", "WITHSCORES"]));
+    const entries = scored(
+      await context.connection.send(commands.zrange(index, "0", "-1", "WITHSCORES")),
+    );
     // Tombstones and other users' sessions, found here; the script drops the expired ids itself,
     // and never one only because its session is missing (a login in flight writes it last).
     const drop: string[] = [];

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { Reply } from "../connection.ts";
+import * as commands from "../commands.ts";
+import type { Command, Reply } from "../connection.ts";
 import type { Context, Node } from "./context.ts";
 import { CliError, messageOf } from "./io.ts";
 
@@ -62,10 +63,10 @@ export async function serverTime(node: Node): Promise<number> {
  * The command that lists the ids an index holds, by the index's type (the sorted set, or the list
  * or set an earlier adapter left); undefined for a type no adapter writes.
  */
-export function membersCommand(index: string, type: Reply): string[] | undefined {
-  if (type === "zset") return ["ZRANGE", index, "0", "-1"];
-  if (type === "list") return ["LRANGE", index, "0", "-1"];
-  if (type === "set") return ["SMEMBERS", index];
+export function membersCommand(index: string, type: Reply): Command | undefined {
+  if (type === "zset") return commands.zrange(index, "0", "-1");
+  if (type === "list") return commands.lrange(index, "0", "-1");
+  if (type === "set") return commands.smembers(index);
   return undefined;
 }
 
@@ -83,7 +84,7 @@ export async function sessionValues(
     const chunk = unique.slice(i, i + GET_BATCH);
     const values = await Promise.all(chunk.map((id) => {
       const key = context.keys.session(id);
-      return replyOr(context.connection.send(["GET", key], key), null);
+      return replyOr(context.connection.send(commands.get(key)), null);
     }));
     chunk.forEach((id, j) => out.push([id, values[j]]));
   }

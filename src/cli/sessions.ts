@@ -7,7 +7,8 @@
  *
  * @module
  */
-import type { Reply } from "../connection.ts";
+import * as commands from "../commands.ts";
+import type { Command as RedisCommand, Reply } from "../connection.ts";
 import { parseSession, type StoredSession } from "../session.ts";
 import type { Command } from "./command.ts";
 import type { Context } from "./context.ts";
@@ -15,24 +16,25 @@ import { isoTime } from "./format.ts";
 import { CliError, messageOf } from "./io.ts";
 import { membersCommand, sessionValues } from "./scan.ts";
 
-async function send(context: Context, command: string[], key: string): Promise<Reply> {
+async function send(context: Context, command: RedisCommand): Promise<Reply> {
   try {
-    return await context.connection.send(command, key);
+    return await context.connection.send(command);
   } catch (error) {
-    throw new CliError(`${command[0]} ${key} failed: ${messageOf(error)}`);
+    const [name] = command.args, key = command.args[command.keys[0]];
+    throw new CliError(`${name} ${key} failed: ${messageOf(error)}`);
   }
 }
 
 /** The user's live sessions, by idle expiry; reads only. */
 async function liveSessions(context: Context, userId: string): Promise<StoredSession[]> {
   const index = context.keys.userSession(userId);
-  const type = String(await send(context, ["TYPE", index], index));
+  const type = String(await send(context, commands.type(index)));
   if (type === "none") return [];
   const list = membersCommand(index, type);
   if (list === undefined) {
     throw new CliError(`${index} holds a ${type}, not an index of sessions`);
   }
-  const listed = await send(context, list, index);
+  const listed = await send(context, list);
   const ids = Array.isArray(listed) ? listed.map(String) : [];
   const now = Date.now();
   const sessions: StoredSession[] = [];

@@ -140,7 +140,7 @@ async function scanSessions(context: Context, node: Node, stats: Stats, memory: 
 async function membersOf(node: Node, key: string, type: Reply): Promise<string[] | undefined> {
   const command = membersCommand(key, type);
   if (command === undefined) return undefined;
-  const reply = await node.send(command);
+  const reply = await node.send(command.args);
   return Array.isArray(reply) ? reply.map(String) : [];
 }
 

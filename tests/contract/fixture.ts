@@ -11,7 +11,7 @@ import redis, {
   type RedisSessionAdapterOptions,
   type SessionSchema,
 } from "../../mod.ts";
-import type { Admin, Endpoint, freshNamespaces } from "../harness.ts";
+import { type Admin, type Endpoint, freshNamespaces } from "../harness.ts";
 
 /** An hour in milliseconds. */
 export const HOUR = 60 * 60 * 1000;
@@ -28,6 +28,8 @@ export interface ContractContext {
   monitor: Endpoint[];
   admin: Admin;
   client: unknown;
+  /** The prefix the client itself puts before every key (ioredis's `keyPrefix`); none if unset. */
+  keyPrefix?: string;
 }
 
 /** A fresh adapter on fresh namespaces, and helpers to look at what it wrote. */
@@ -53,6 +55,34 @@ export function session(id: string, userId: string, idleInMs = HOUR, extra = {})
   };
 }
 
+/**
+ * Fresh namespaces as Redis holds them: under `keyPrefix`, the prefix the client itself puts
+ * before every key (ioredis's `keyPrefix`), so that tests read and seed keys where the adapter
+ * writes them.
+ */
+export function freshKeyspace(keyPrefix = ""): ReturnType<typeof freshNamespaces> {
+  const ns = freshNamespaces();
+  return {
+    root: keyPrefix + ns.root,
+    session: keyPrefix + ns.session,
+    userSession: keyPrefix + ns.userSession,
+  };
+}
+
+/**
+ * The namespaces to give the adapter for keys at `ns` (from {@linkcode freshKeyspace}): without
+ * the client's `keyPrefix`, which the client puts back.
+ */
+export function adapterNamespaces(
+  ns: { session: string; userSession: string },
+  keyPrefix = "",
+): { session: string; userSession: string } {
+  return {
+    session: ns.session.slice(keyPrefix.length),
+    userSession: ns.userSession.slice(keyPrefix.length),
+  };
+}
+
 /** An adapter over the suite's client on the given namespaces, with more options. */
 export function redisWith(
   ctx: ContractContext,
@@ -60,7 +90,7 @@ export function redisWith(
   options: Omit<RedisSessionAdapterOptions, "namespaces">,
 ): RedisSessionAdapter {
   return redis(ctx.client as Parameters<typeof redis>[0], {
-    namespaces: { session: ns.session, userSession: ns.userSession },
+    namespaces: adapterNamespaces(ns, ctx.keyPrefix),
     ...options,
   })(LuciaError);
 }
