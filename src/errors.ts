@@ -29,7 +29,9 @@ export function shortId(id: string): string {
  * Thrown when a value stored under a session key is not a session this adapter can read: not
  * JSON, or JSON without a string `id` and `user_id` and numeric `active_expires` and
  * `idle_expires`. The message and `key` name the key, with only the start of the session id;
- * `cause` holds the parse error, if any.
+ * for a value that is not JSON, `cause` is a `SyntaxError` that says where it stops being JSON
+ * and how long it is, without quoting it (a runtime's own parse error quotes the value, and so
+ * the session id in it).
  *
  * @example Telling corrupt data apart from Redis errors
  * ```ts

@@ -170,8 +170,10 @@ export function parseSession(keyForLog: string, raw: string): StoredSession {
   let value: unknown;
   try {
     value = JSON.parse(raw);
-  } catch (error) {
-    throw new InvalidSessionDataError(key, "it is not valid JSON", { cause: error });
+  } catch {
+    // Not the runtime's SyntaxError: its message quotes the input (Bun's a whole token, such as
+    // a session id; V8's up to 10 characters of it), and the input holds session ids.
+    throw new InvalidSessionDataError(key, "it is not valid JSON", { cause: notJson(raw) });
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new InvalidSessionDataError(key, "it is not a JSON object");
@@ -188,4 +190,146 @@ export function parseSession(keyForLog: string, raw: string): StoredSession {
     }
   }
   return s as StoredSession;
+}
+
+/**
+ * The parse error of a stored value that is not JSON, in words that quote none of it: what is
+ * wrong, where, and the value's length, such as `not JSON: unexpected character at position 41
+ * of 53 characters`.
+ *
+ * @internal
+ */
+export function notJson(text: string): SyntaxError {
+  const fault = jsonFault(text);
+  const of = `of ${text.length} characters`;
+  return new SyntaxError(
+    fault === undefined
+      ? `not JSON (${text.length} characters)`
+      : `not JSON: ${fault.kind} at position ${fault.at} ${of}`,
+  );
+}
+
+/** What is wrong with a text that is not JSON, and where. @internal */
+export interface JsonFault {
+  /** What is wrong, such as "unexpected end of input". */
+  kind: string;
+  /** Where: an offset in UTF-16 code units (the text's length for its end). */
+  at: number;
+}
+
+const DIGIT = /[0-9]/;
+const ESCAPE = /["\\/bfnrt]/;
+const HEX4 = /^[0-9a-fA-F]{4}$/;
+const LITERALS = ["true", "false", "null"];
+
+/**
+ * The first place where `text` stops being JSON (RFC 8259, as `JSON.parse` reads it), or
+ * undefined when it is JSON. Iterative, so that deep nesting cannot overflow the stack.
+ *
+ * @internal
+ */
+export function jsonFault(text: string): JsonFault | undefined {
+  const n = text.length;
+  const open: string[] = []; // The closers awaited, innermost last.
+  let i = 0;
+  const space = () => {
+    while (i < n && " \t\n\r".includes(text[i])) i++;
+  };
+  const fault = (kind: string): JsonFault =>
+    i >= n ? { kind: "unexpected end of input", at: n } : { kind, at: i };
+  const digits = (): boolean => {
+    const from = i;
+    while (i < n && DIGIT.test(text[i])) i++;
+    return i > from;
+  };
+  /** Reads a string at `i` (its opening quote); returns its fault, if any. */
+  const string = (): JsonFault | undefined => {
+    for (i++; i < n; i++) {
+      const c = text[i];
+      if (c === '"') {
+        i++;
+        return undefined;
+      }
+      if (c < " ") return fault("control character in a string");
+      if (c === "\\") {
+        i++;
+        if (i < n && text[i] === "u") {
+          if (!HEX4.test(text.slice(i + 1, i + 5))) return fault("invalid \\u escape in a string");
+          i += 4;
+        } else if (i >= n || !ESCAPE.test(text[i])) return fault("invalid escape in a string");
+      }
+    }
+    return { kind: "unexpected end of input inside a string", at: n };
+  };
+  /** Reads a number at `i`; returns its fault, if any. */
+  const number = (): JsonFault | undefined => {
+    if (text[i] === "-") i++;
+    if (text[i] === "0") i++;
+    else if (!digits()) return fault("invalid number");
+    if (text[i] === ".") {
+      i++;
+      if (!digits()) return fault("invalid number");
+    }
+    if (text[i] === "e" || text[i] === "E") {
+      i++;
+      if (text[i] === "+" || text[i] === "-") i++;
+      if (!digits()) return fault("invalid number");
+    }
+    return undefined;
+  };
+  let expect: "value" | "key" = "value";
+  for (;;) {
+    // A value (or an object's key and colon, then its value).
+    space();
+    if (expect === "key") {
+      if (text[i] !== '"') return fault("unexpected character where a key was expected");
+      const bad = string();
+      if (bad) return bad;
+      space();
+      if (text[i] !== ":") return fault("unexpected character where a colon was expected");
+      i++;
+      space();
+    }
+    const c = text[i];
+    let opened = false;
+    if (c === "{" || c === "[") {
+      i++;
+      space();
+      const closer = c === "{" ? "}" : "]";
+      if (text[i] === closer) i++;
+      else {
+        open.push(closer);
+        expect = c === "{" ? "key" : "value";
+        opened = true;
+      }
+    } else if (c === '"') {
+      const bad = string();
+      if (bad) return bad;
+    } else if (c === "-" || (c !== undefined && DIGIT.test(c))) {
+      const bad = number();
+      if (bad) return bad;
+    } else {
+      const literal = LITERALS.find((word) => text.startsWith(word, i));
+      if (literal === undefined) return fault("unexpected character where a value was expected");
+      i += literal.length;
+    }
+    if (opened) continue;
+    // After a value: a comma, a closer, or (at the top) the end.
+    for (;;) {
+      space();
+      if (open.length === 0) {
+        return i < n ? fault("unexpected character after the JSON value") : undefined;
+      }
+      if (text[i] === ",") {
+        i++;
+        expect = open[open.length - 1] === "}" ? "key" : "value";
+        break;
+      }
+      if (text[i] !== open[open.length - 1]) {
+        return fault("unexpected character where a comma or a closing bracket was expected");
+      }
+      open.pop();
+      i++;
+    }
+  }
 }
