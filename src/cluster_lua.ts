@@ -6,7 +6,26 @@
  *
  * @module
  */
-import { COMMON, extendExpiry, lazyScript, script, tidyDue } from "./lua_lib.ts";
+import { defineScript } from "./lua_define.ts";
+import {
+  aclGuard,
+  chunked,
+  EXTEND_COMMANDS,
+  extendExpiry,
+  failure,
+  nowMs,
+  ownerOf,
+  rare,
+  tidyDue,
+  wrongType,
+} from "./lua_lib.ts";
+
+/** What `extendExpiry` may run on the index after a script's first write. */
+const EXTEND_CHECKS = [
+  ["PEXPIREAT", "index_key"],
+  ["ZCARD", "index_key"],
+  ...EXTEND_COMMANDS.map((c) => [c, "index_key"] as const),
+] as const;
 
 /**
  * The index side of setSession. KEYS: index key. ARGV: session id, idle expiry (integer ms), cap
@@ -18,26 +37,36 @@ import { COMMON, extendExpiry, lazyScript, script, tidyDue } from "./lua_lib.ts"
  * sign out. A failure reply (nothing written) when the index holds another type: a legacy list
  * or set is then converted by the caller, and the call made again.
  */
-const INDEX_ADD = lazyScript(
-  COMMON,
-  `
-local added
-if ARGV[4] == 'nx' then
-  added = redis.pcall('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
-else
-  added = redis.pcall('ZADD', KEYS[1], ARGV[2], ARGV[1])
+const INDEX_ADD = defineScript({
+  name: "indexAdd",
+  keys: ["index_key"],
+  args: ["id", "expires_at", "cap", "mode"],
+  uses: [failure, rare],
+  commands: ["ZADD", "PEXPIREAT", "ZCARD"],
+  lazy: true,
+  body: `
+local due = ${tidyDue("id", "cap")}
+${aclGuard(EXTEND_CHECKS)}
+if due then
+  ${aclGuard([["ZREMRANGEBYSCORE", "index_key"], ["ZRANGE", "index_key"]])}
 end
-if type(added) == 'table' then return need().failure(KEYS[1], added) end
-${extendExpiry("KEYS[1]", "ARGV[2]")}
+local added
+if mode == 'nx' then
+  added = redis.pcall('ZADD', index_key, 'NX', expires_at, id)
+else
+  added = redis.pcall('ZADD', index_key, expires_at, id)
+end
+if type(added) == 'table' then return need().failure(index_key, added, 'ZADD') end
+${extendExpiry("index_key", "expires_at")}
 local over = {}
-if ${tidyDue("ARGV[1]", "ARGV[3]")} then
-  local rare = need().rare()
-  rare.prune(KEYS[1])
-  over = rare.beyond_cap(KEYS[1], tonumber(ARGV[3]), ARGV[1])
+if due then
+  local lib = need().rare()
+  lib.prune(index_key)
+  over = lib.beyond_cap(index_key, tonumber(cap), id)
 end
 return {added, over}
 `,
-);
+});
 
 /**
  * Takes back the entry a setSession added, after its `SET … NX` was refused. KEYS: index key.
@@ -45,17 +74,22 @@ return {added, over}
  * that score: a writer of the same id for the same user that won the `SET` rescores the entry
  * with its own expiry, and its entry must stay. Returns 1 when removed.
  */
-const INDEX_UNDO = script(
-  [],
-  `
-local score = redis.pcall('ZSCORE', KEYS[1], ARGV[1])
-if type(score) == 'string' and tonumber(score) == tonumber(ARGV[2]) then
-  redis.call('ZREM', KEYS[1], ARGV[1])
+const INDEX_UNDO = defineScript({
+  name: "indexUndo",
+  keys: ["index_key"],
+  args: ["id", "score"],
+  uses: [],
+  commands: ["ZSCORE", "ZREM"],
+  body: `
+${aclGuard([["ZSCORE", "index_key"], ["ZREM", "index_key"]])}
+local current = redis.pcall('ZSCORE', index_key, id)
+if type(current) == 'string' and tonumber(current) == tonumber(score) then
+  redis.call('ZREM', index_key, id)
   return 1
 end
 return 0
 `,
-);
+});
 
 /**
  * Drops ids from an index: those given (their session is gone, a tombstone, another user's, or
@@ -63,19 +97,28 @@ return 0
  * drops an id only because its session key is missing: that may be a login in flight (its entry
  * written, its session not yet). A failure reply when the index holds another type.
  */
-const INDEX_DROP = script(
-  COMMON,
-  `
-local kind = redis.call('TYPE', KEYS[1])['ok']
+const INDEX_DROP = defineScript({
+  name: "indexDrop",
+  keys: ["index_key"],
+  args: [],
+  restArgs: "ids",
+  uses: [chunked, nowMs, wrongType],
+  commands: ["TYPE", "ZREMRANGEBYSCORE", "ZREM"],
+  body: `
+${
+    aclGuard([["TYPE", "index_key"], ["TIME", "index_key"], ["ZREMRANGEBYSCORE", "index_key"], [
+      "ZREM",
+      "index_key",
+    ]])
+  }
+local kind = redis.call('TYPE', index_key)['ok']
 if kind == 'none' then return 0 end
-if kind ~= 'zset' then
-  return failure(KEYS[1], {err = 'WRONGTYPE Operation against a key holding the wrong kind of value'})
-end
-rare().prune(KEYS[1])
-chunked(redis.call, 'ZREM', KEYS[1], ARGV, #ARGV)
+if kind ~= 'zset' then return wrong_type(index_key) end
+redis.call('ZREMRANGEBYSCORE', index_key, '-inf', '(' .. string.format('%d', now_ms()))
+chunked(redis.call, 'ZREM', index_key, ids, #ids)
 return 1
 `,
-);
+});
 
 /**
  * Replaces a legacy index (a LIST from 1.x, a SET from 2.x) by the sorted set the caller worked
@@ -83,50 +126,68 @@ return 1
  * type (`list` or `set`), the number n of ids read, the n ids as read, then score and id pairs.
  * Returns 1 when replaced, 0 when the index changed meanwhile (the caller starts over).
  */
-const INDEX_REPLACE = script(
-  ["chunked"],
-  `
-local kind = redis.call('TYPE', KEYS[1])['ok']
-if kind ~= ARGV[1] then return 0 end
-local n = tonumber(ARGV[2])
-local now = kind == 'list' and redis.call('LRANGE', KEYS[1], 0, -1) or redis.call('SMEMBERS', KEYS[1])
+const INDEX_REPLACE = defineScript({
+  name: "indexReplace",
+  keys: ["index_key"],
+  args: ["kind", "count"],
+  restArgs: "rest",
+  uses: [chunked],
+  commands: ["TYPE", "LRANGE", "SMEMBERS", "DEL", "ZADD", "PEXPIREAT"],
+  body: `
+${
+    aclGuard(
+      ["TYPE", "LRANGE", "SMEMBERS", "DEL", "ZADD", "PEXPIREAT"].map((c) => [c, "index_key"]),
+    )
+  }
+local current = redis.call('TYPE', index_key)['ok']
+if current ~= kind then return 0 end
+local n = tonumber(count)
+local now = kind == 'list' and redis.call('LRANGE', index_key, 0, -1) or redis.call('SMEMBERS', index_key)
 if #now ~= n then return 0 end
 if kind == 'list' then
-  for i = 1, n do if now[i] ~= ARGV[2 + i] then return 0 end end
+  for i = 1, n do if now[i] ~= rest[i] then return 0 end end
 else
   local read = {}
-  for i = 1, n do read[ARGV[2 + i]] = true end
+  for i = 1, n do read[rest[i]] = true end
   for i = 1, n do if not read[now[i]] then return 0 end end
 end
-redis.call('DEL', KEYS[1])
+redis.call('DEL', index_key)
 local entries, last = {}, 0
-for i = 3 + n, #ARGV, 2 do
-  entries[#entries + 1] = ARGV[i]
-  entries[#entries + 1] = ARGV[i + 1]
-  if tonumber(ARGV[i]) > last then last = tonumber(ARGV[i]) end
+for i = n + 1, #rest, 2 do
+  entries[#entries + 1] = rest[i]
+  entries[#entries + 1] = rest[i + 1]
+  if tonumber(rest[i]) > last then last = tonumber(rest[i]) end
 end
-chunked(redis.call, 'ZADD', KEYS[1], entries, #entries)
-if last > 0 then redis.call('PEXPIREAT', KEYS[1], string.format('%d', last)) end
+chunked(redis.call, 'ZADD', index_key, entries, #entries)
+if last > 0 then redis.call('PEXPIREAT', index_key, string.format('%d', last)) end
 return 1
 `,
-);
+});
 
 /**
  * deleteSession's session side. KEYS: session key. ARGV: an owner, or `''` for any. Deletes the
  * session (when it is the owner's) and returns `{deleted, value}`; a tombstone is left in place
  * (it stands for a sign-out still under way). A failure reply when the key holds no string.
  */
-const SESSION_DELETE = script(
-  COMMON,
-  `
-local value = redis.pcall('GET', KEYS[1])
-if type(value) == 'table' then return failure(KEYS[1], value) end
+const SESSION_DELETE = defineScript({
+  name: "sessionDelete",
+  keys: ["session_key"],
+  args: ["owner"],
+  uses: [failure, ownerOf],
+  commands: ["GET", "DEL"],
+  body: `
+local value = redis.pcall('GET', session_key)
+if type(value) == 'table' then return failure(session_key, value, 'GET') end
 if not value then return {0, false} end
-if value == '' or (ARGV[1] ~= '' and owner_of(value) ~= ARGV[1]) then return {0, value} end
-redis.call('DEL', KEYS[1])
+if value == '' then return {0, value} end
+if owner ~= '' then
+  local stored = owner_of(value)
+  if stored ~= nil and stored ~= owner then return {0, value} end
+end
+redis.call('DEL', session_key)
 return {1, value}
 `,
-);
+});
 
 /**
  * deleteSessionsByUserId's session side, for one listed id. KEYS: session key. ARGV: user id,
@@ -136,54 +197,73 @@ return {1, value}
  * another user's session and a tombstone are left alone. Returns 1 (signed out), 2 (tombstone on
  * a missing key) or 0; a failure reply when the key holds no string.
  */
-const SESSION_REVOKE = script(
-  COMMON,
-  `
-local value = redis.pcall('GET', KEYS[1])
-if type(value) == 'table' then return failure(KEYS[1], value) end
-if value == '' or (value and owner_of(value) ~= ARGV[1]) then return 0 end
-if tonumber(ARGV[2]) <= rare().now_ms() then
-  if value then redis.call('DEL', KEYS[1]) return 1 end
+const SESSION_REVOKE = defineScript({
+  name: "sessionRevoke",
+  keys: ["session_key"],
+  args: ["user_id", "score"],
+  uses: [failure, ownerOf, nowMs],
+  commands: ["GET", "DEL", "SET"],
+  body: `
+local value = redis.pcall('GET', session_key)
+if type(value) == 'table' then return failure(session_key, value, 'GET') end
+if value == '' then return 0 end
+if value then
+  local owner = owner_of(value)
+  if owner ~= nil and owner ~= user_id then return 0 end
+end
+${aclGuard([["TIME", "session_key"], ["DEL", "session_key"], ["SET", "session_key"]])}
+if tonumber(score) <= now_ms() then
+  if value then redis.call('DEL', session_key) return 1 end
   return 0
 end
 if value then
-  redis.call('SET', KEYS[1], '', 'PXAT', ARGV[2])
+  redis.call('SET', session_key, '', 'PXAT', score)
   return 1
 end
-redis.call('SET', KEYS[1], '', 'PXAT', ARGV[2], 'NX')
+redis.call('SET', session_key, '', 'PXAT', score, 'NX')
 return 2
 `,
-);
+});
 
 /**
  * Gives a legacy session key its idle expiry, if it still holds what the caller read. KEYS:
  * session key. ARGV: the value read, the expiry (integer ms; `0`: delete it, it is dead).
  * Returns 1 when done, 0 when the value changed meanwhile.
  */
-const SESSION_EXPIRE = script(
-  [],
-  `
-if redis.pcall('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[2] == '0' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIREAT', KEYS[1], ARGV[2]) end
+const SESSION_EXPIRE = defineScript({
+  name: "sessionExpire",
+  keys: ["session_key"],
+  args: ["read", "at"],
+  uses: [],
+  commands: ["GET", "DEL", "PEXPIREAT"],
+  body: `
+${aclGuard([["GET", "session_key"], ["DEL", "session_key"], ["PEXPIREAT", "session_key"]])}
+if redis.pcall('GET', session_key) ~= read then return 0 end
+if at == '0' then redis.call('DEL', session_key) else redis.call('PEXPIREAT', session_key, at) end
 return 1
 `,
-);
+});
 
 /**
  * updateSession's session side: a compare-and-set. KEYS: session key. ARGV: the value read, the
  * new value, its idle expiry. Returns `{1}` when written, or `{0, value}` with what the key holds
  * now (nil when the session was deleted meanwhile: it stays deleted).
  */
-const SESSION_UPDATE = script(
-  ["failure"],
-  `
-local current = redis.pcall('GET', KEYS[1])
-if type(current) == 'table' then return failure(KEYS[1], current) end
-if current ~= ARGV[1] then return {0, current} end
-redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3])
+const SESSION_UPDATE = defineScript({
+  name: "sessionUpdate",
+  keys: ["session_key"],
+  args: ["read", "json", "expires_at"],
+  uses: [failure],
+  commands: ["GET", "SET"],
+  body: `
+local current = redis.pcall('GET', session_key)
+if type(current) == 'table' then return failure(session_key, current, 'GET') end
+if current ~= read then return {0, current} end
+${aclGuard([["SET", "session_key"]])}
+redis.call('SET', session_key, json, 'PXAT', expires_at)
 return {1}
 `,
-);
+});
 
 /**
  * updateSession's index side. KEYS: index key. ARGV: session id, new score, old score. Gives the
@@ -191,19 +271,24 @@ return {1}
  * entry still has the old one (an update that raised it meanwhile keeps its score), so that an
  * entry never expires before its session. The index expires no earlier than the new score.
  */
-const INDEX_RESCORE = script(
-  COMMON,
-  `
-local score = redis.pcall('ZSCORE', KEYS[1], ARGV[1])
-if type(score) == 'table' then return failure(KEYS[1], score) end
-score = tonumber(score)
-if not score or tonumber(ARGV[2]) > score or score == tonumber(ARGV[3]) then
-  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+const INDEX_RESCORE = defineScript({
+  name: "indexRescore",
+  keys: ["index_key"],
+  args: ["id", "score", "before"],
+  uses: [failure, rare],
+  commands: ["ZSCORE", "ZADD", "PEXPIREAT", "ZCARD"],
+  body: `
+local current = redis.pcall('ZSCORE', index_key, id)
+if type(current) == 'table' then return failure(index_key, current, 'ZSCORE') end
+${aclGuard([["ZADD", "index_key"], ...EXTEND_CHECKS])}
+current = tonumber(current)
+if not current or tonumber(score) > current or current == tonumber(before) then
+  redis.call('ZADD', index_key, score, id)
 end
-${extendExpiry("KEYS[1]", "ARGV[2]", "rare()")}
+${extendExpiry("index_key", "score", "rare()")}
 return 1
 `,
-);
+});
 
 /** The cluster path's scripts by name. @internal */
 export const CLUSTER_SCRIPTS = {

@@ -26,10 +26,11 @@
  *
  * @module
  */
-import { CLUSTER_SCRIPTS } from "./cluster_lua.ts";
+import { CLUSTER_SCRIPTS as S } from "./cluster_lua.ts";
 import * as commands from "./commands.ts";
 import type { Reply } from "./connection.ts";
 import { convertLegacyIndex } from "./legacy.ts";
+import { idleOf, ownerOf } from "./model.ts";
 import { scriptRunner } from "./scripts.ts";
 import {
   checkReply,
@@ -60,16 +61,6 @@ function isFailure(reply: Reply): boolean {
   return Array.isArray(reply) && reply.length === 3 && reply[0] === null;
 }
 
-/** The user_id stored in a session value, or undefined when it is not a readable session. */
-function ownerOf(value: string): string | undefined {
-  try {
-    const owner = JSON.parse(value)?.user_id;
-    return typeof owner === "string" ? owner : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** `ZRANGE … WITHSCORES` as pairs: `[id, score, …]` (RESP2) or `[[id, score], …]` (RESP3). */
 function scored(reply: Reply): [string, number][] {
   if (!Array.isArray(reply)) return [];
@@ -87,7 +78,7 @@ function scored(reply: Reply): [string, number][] {
  * @internal
  */
 export function clusterStore({ connection, keys, run, maxSessionsPerUser }: StoreContext): Store {
-  const script = scriptRunner(connection, CLUSTER_SCRIPTS);
+  const script = scriptRunner(connection);
   const cap = String(maxSessionsPerUser);
 
   /**
@@ -129,10 +120,18 @@ export function clusterStore({ connection, keys, run, maxSessionsPerUser }: Stor
   const signOutOldest = async (userId: string, ids: string[]) => {
     await Promise.all(ids.map(async (id) => {
       const key = keys.session(id);
-      checkReply("setSession", keys, await script("sessionDelete", [key], [userId]));
+      const reply = await script(S.sessionDelete, {
+        keys: { session_key: key },
+        args: { owner: userId },
+      });
+      checkReply("setSession", keys, reply);
     }));
     const index = keys.userSession(userId);
-    checkReply("setSession", keys, await script("indexDrop", [index], ids));
+    checkReply(
+      "setSession",
+      keys,
+      await script(S.indexDrop, { keys: { index_key: index }, args: {}, rest: ids }),
+    );
   };
 
   const insert = async (record: SessionRecord): Promise<boolean> => {
@@ -142,8 +141,14 @@ export function clusterStore({ connection, keys, run, maxSessionsPerUser }: Stor
     const added = await onIndex(
       "setSession",
       record.userId,
-      () => script("indexAdd", [index], [record.id, at, cap, "nx"]),
+      () =>
+        script(S.indexAdd, {
+          keys: { index_key: index },
+          args: { id: record.id, expires_at: at, cap, mode: "nx" },
+        }),
     ) as [number, Reply[]];
+    const undo = () =>
+      script(S.indexUndo, { keys: { index_key: index }, args: { id: record.id, score: at } });
     const stored = await connection.send(commands.set(key, record.json, "PXAT", at, "NX"));
     if (stored === null) {
       // Refused: the id is taken, unless by this very session (a retry of this write).
@@ -151,11 +156,11 @@ export function clusterStore({ connection, keys, run, maxSessionsPerUser }: Stor
       try {
         current = stringOrNull(await connection.send(commands.get(key)), "GET");
       } catch (error) {
-        if (added[0] === 1) await script("indexUndo", [index], [record.id, at]);
+        if (added[0] === 1) await undo();
         throw error;
       }
       if (current !== record.json) {
-        if (added[0] === 1) await script("indexUndo", [index], [record.id, at]);
+        if (added[0] === 1) await undo();
         return false;
       }
     } else if (added[0] === 0) {
@@ -163,7 +168,11 @@ export function clusterStore({ connection, keys, run, maxSessionsPerUser }: Stor
       await onIndex(
         "setSession",
         record.userId,
-        () => script("indexAdd", [index], [record.id, at, "0", "set"]),
+        () =>
+          script(S.indexAdd, {
+            keys: { index_key: index },
+            args: { id: record.id, expires_at: at, cap: "0", mode: "set" },
+          }),
       );
     }
     const over = (added[1] ?? []).map(String);
@@ -173,12 +182,20 @@ export function clusterStore({ connection, keys, run, maxSessionsPerUser }: Stor
 
   const removeOne = async (id: string) => {
     const key = keys.session(id);
-    const reply = checkReply("deleteSession", keys, await script("sessionDelete", [key], [""]));
+    const reply = checkReply(
+      "deleteSession",
+      keys,
+      await script(S.sessionDelete, { keys: { session_key: key }, args: { owner: "" } }),
+    );
     const [deleted, value] = reply as [number, string | null];
     const owner = deleted === 1 && value !== null ? ownerOf(value) : undefined;
     if (owner === undefined) return;
     const index = keys.userSession(owner);
-    await onIndex("deleteSession", owner, () => script("indexDrop", [index], [id]));
+    await onIndex(
+      "deleteSession",
+      owner,
+      () => script(S.indexDrop, { keys: { index_key: index }, args: {}, rest: [id] }),
+    );
   };
 
   /**
@@ -190,14 +207,21 @@ export function clusterStore({ connection, keys, run, maxSessionsPerUser }: Stor
     const index = keys.userSession(record.userId);
     const key = keys.session(record.id);
     const at = String(record.expiresAt);
-    const before = Math.ceil(Number(JSON.parse(read)?.idle_expires));
-    const rescore = () => script("indexRescore", [index], [record.id, at, String(before)]);
+    const before = idleOf(read) ?? NaN;
+    const rescore = () =>
+      script(S.indexRescore, {
+        keys: { index_key: index },
+        args: { id: record.id, score: at, before: String(before) },
+      });
     const rises = !(record.expiresAt <= before); // A missing or unreadable expiry rises.
     if (rises) await onIndex("updateSession", record.userId, rescore);
     const reply = checkReply(
       "updateSession",
       keys,
-      await script("sessionUpdate", [key], [read, record.json, at]),
+      await script(S.sessionUpdate, {
+        keys: { session_key: key },
+        args: { read, json: record.json, expires_at: at },
+      }),
     );
     const outcome = updated(reply);
     if (outcome === true && !rises) await onIndex("updateSession", record.userId, rescore);
@@ -242,7 +266,8 @@ export function clusterStore({ connection, keys, run, maxSessionsPerUser }: Stor
         });
         if ((drop.length > 0 || expired) && entries.every(([, score]) => !Number.isNaN(score))) {
           // Best effort: a read-only replica refuses it, and the read is still right.
-          await script("indexDrop", [index], drop).catch(() => {});
+          await script(S.indexDrop, { keys: { index_key: index }, args: {}, rest: drop })
+            .catch(() => {});
         }
         return live;
       });
@@ -265,12 +290,20 @@ export function clusterStore({ connection, keys, run, maxSessionsPerUser }: Stor
         }
         await inBatches(entries, async ([id, score]) => {
           const key = keys.session(id);
-          const reply = await script("sessionRevoke", [key], [userId, String(score)]);
+          const reply = await script(S.sessionRevoke, {
+            keys: { session_key: key },
+            args: { user_id: userId, score: String(score) },
+          });
           checkReply("deleteSessionsByUserId", keys, reply);
         });
         if (entries.length > 0) {
           const drop = entries.map(([id]) => id);
-          checkReply("deleteSessionsByUserId", keys, await script("indexDrop", [index], drop));
+          const reply = await script(S.indexDrop, {
+            keys: { index_key: index },
+            args: {},
+            rest: drop,
+          });
+          checkReply("deleteSessionsByUserId", keys, reply);
         }
       });
     },

@@ -8,12 +8,17 @@
  *
  * @module
  */
-import { MAX_TIME } from "./_util.ts";
 import * as commands from "./commands.ts";
 import type { Connection, Reply } from "./connection.ts";
+import { CLUSTER_SCRIPTS } from "./cluster_lua.ts";
+import { legacyEntry, scoreFromTtl } from "./model.ts";
 import type { Keys } from "./options.ts";
 import type { RunScript } from "./scripts.ts";
-import type { CLUSTER_SCRIPTS } from "./cluster_lua.ts";
+
+const { sessionExpire: SESSION_EXPIRE, indexReplace: INDEX_REPLACE } = CLUSTER_SCRIPTS;
+
+/** Times the conversion starts over when the index changed under it, before it gives up. */
+const CONVERSION_ATTEMPTS = 10;
 
 /** What the conversion did. @internal */
 export interface Converted {
@@ -47,7 +52,7 @@ async function getString(connection: Connection, key: string): Promise<string | 
   }
 }
 
-/** Decides what becomes of one listed id (the same rules as the scripts' `convert`). */
+/** Decides what becomes of one listed id: `legacyEntry` in `model.ts`, as the scripts do. */
 async function decide(
   connection: Connection,
   key: string,
@@ -56,25 +61,19 @@ async function decide(
   now: number,
 ): Promise<Entry | undefined> {
   const value = await getString(connection, key);
-  if (typeof value !== "string" || value === "") return undefined;
-  let session: Record<string, unknown> | undefined;
-  try {
-    const parsed = JSON.parse(value);
-    if (typeof parsed === "object" && parsed !== null) session = parsed;
-  } catch {
-    // Not JSON: kept, scored by its key's expiry.
+  const entry = legacyEntry(value, userId, now);
+  switch (entry.fate) {
+    case "drop":
+      return undefined;
+    case "dead":
+      return { id, key, dead: value! };
+    case "keep":
+      return { id, key, score: entry.idle, value: value!, at: entry.idle };
+    case "ttl": {
+      const score = scoreFromTtl(Number(await connection.send(commands.pttl(key))), now);
+      return score === undefined ? undefined : { id, key, score };
+    }
   }
-  const owner = session?.user_id;
-  if (typeof owner === "string" && owner !== userId) return undefined;
-  const idle = typeof owner === "string" ? Number(session?.idle_expires) : NaN;
-  if (Number.isFinite(idle) && idle > 0 && idle <= MAX_TIME) {
-    const at = Math.ceil(idle);
-    return at <= now ? { id, key, dead: value } : { id, key, score: at, value, at };
-  }
-  const ttl = Number(await connection.send(commands.pttl(key)));
-  if (ttl > 0) return { id, key, score: now + ttl };
-  if (ttl === -1) return { id, key, score: MAX_TIME };
-  return undefined;
 }
 
 /**
@@ -86,11 +85,11 @@ async function decide(
 export async function convertLegacyIndex(
   connection: Connection,
   keys: Keys,
-  script: RunScript<keyof typeof CLUSTER_SCRIPTS>,
+  script: RunScript,
   userId: string,
 ): Promise<Converted | undefined> {
   const index = keys.userSession(userId);
-  for (let attempt = 0; attempt < 10; attempt++) {
+  for (let attempt = 0; attempt < CONVERSION_ATTEMPTS; attempt++) {
     const kind = String(await connection.send(commands.type(index)));
     if (kind === "zset" || kind === "none") return { kind, kept: 0, deleted: 0, expiries: 0 };
     if (kind !== "list" && kind !== "set") return undefined;
@@ -110,20 +109,27 @@ export async function convertLegacyIndex(
     let deleted = 0, expiries = 0;
     await Promise.all(entries.map(async (entry) => {
       if ("dead" in entry) {
-        deleted += Number(await script("sessionExpire", [entry.key], [entry.dead, "0"]));
+        deleted += Number(
+          await script(SESSION_EXPIRE, {
+            keys: { session_key: entry.key },
+            args: { read: entry.dead, at: "0" },
+          }),
+        );
       } else if (entry.value !== undefined) {
         expiries += Number(
-          await script("sessionExpire", [entry.key], [entry.value, String(entry.at)]),
+          await script(SESSION_EXPIRE, {
+            keys: { session_key: entry.key },
+            args: { read: entry.value, at: String(entry.at) },
+          }),
         );
       }
     }));
     const kept = entries.filter((entry) => "score" in entry) as { id: string; score: number }[];
-    const replaced = await script("indexReplace", [index], [
-      kind,
-      String(ids.length),
-      ...ids,
-      ...kept.flatMap((entry) => [String(entry.score), entry.id]),
-    ]);
+    const replaced = await script(INDEX_REPLACE, {
+      keys: { index_key: index },
+      args: { kind, count: String(ids.length) },
+      rest: ids.concat(kept.flatMap((entry) => [String(entry.score), entry.id])),
+    });
     if (replaced === 1) return { kind, kept: kept.length, deleted, expiries };
   }
   throw new Error(`The legacy index "${index}" kept changing while it was being converted`);

@@ -12,7 +12,13 @@ import type { Connection, Reply } from "./connection.ts";
 import { RedisOperationError } from "./errors.ts";
 import type { Keys } from "./options.ts";
 import type { RunOperation } from "./operation.ts";
-import { SCRIPTS } from "./lua.ts";
+import {
+  DELETE_SESSION,
+  DELETE_SESSIONS_BY_USER_ID,
+  GET_SESSIONS_BY_USER_ID,
+  SET_SESSION,
+  UPDATE_SESSION,
+} from "./lua.ts";
 import { scriptRunner } from "./scripts.ts";
 
 /** A session ready to write. @internal */
@@ -118,27 +124,14 @@ export function livePairs(reply: Reply, nested: boolean, what: string): [string,
 }
 
 /**
- * True for an error saying `SORT_RO … GET` cannot run here (an ACL without access to every key,
- * a server without `SORT_RO`, a cluster); false for any other error, a connection error say.
- */
-function sortUnavailable(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : String(error);
-  return /insufficient ACL permissions|NOPERM|unknown command|not supported|denied/i.test(message);
-}
-
-/**
  * The store for a single Redis server (or a replicated one, or Sentinel): every operation one
  * atomic command.
  *
  * @internal
  */
 export function scriptStore({ connection, keys, run, maxSessionsPerUser }: StoreContext): Store {
-  const script = scriptRunner(connection, SCRIPTS);
+  const script = scriptRunner(connection);
   const cap = String(maxSessionsPerUser);
-  // getSessionsByUserId reads with one native `SORT_RO index BY nosort GET # GET session:*`,
-  // far cheaper for Redis than a script; where that cannot run (a namespace holding a pattern
-  // character, an ACL, an old server), with the getUserSessions script instead, for good.
-  let sortable = !/[*]|->/.test(keys.sessionPrefix);
   return {
     get: (id) => {
       const key = keys.session(id);
@@ -151,74 +144,70 @@ export function scriptStore({ connection, keys, run, maxSessionsPerUser }: Store
     listByUser: (userId) => {
       const index = keys.userSession(userId);
       return run("getSessionsByUserId", index, async () => {
-        if (sortable) {
-          const pattern = `${keys.sessionPrefix}*`;
-          try {
-            const reply = await connection.send(commands.sortRo(index, ["#", pattern]));
-            return livePairs(reply, false, "SORT_RO");
-          } catch (error) {
-            if (!sortUnavailable(error)) throw error;
-            sortable = false;
-          }
-        }
-        const reply = await script("getUserSessions", [index], [keys.sessionPrefix, userId]);
-        return livePairs(checkReply("getSessionsByUserId", keys, reply), true, "getUserSessions");
+        const reply = await script(GET_SESSIONS_BY_USER_ID, {
+          keys: { index_key: index },
+          args: { session_prefix: keys.sessionPrefix },
+        });
+        return livePairs(checkReply("getSessionsByUserId", keys, reply), true, "the read script");
       });
     },
 
     insert: (record) =>
       run("setSession", keys.sessionForLog(record.id), async () => {
-        const reply = await script(
-          "setSession",
-          [keys.session(record.id), keys.userSession(record.userId)],
-          [
-            record.json,
-            String(record.expiresAt),
-            record.id,
-            keys.sessionPrefix,
-            record.userId,
+        const reply = await script(SET_SESSION, {
+          keys: {
+            session_key: keys.session(record.id),
+            index_key: keys.userSession(record.userId),
+          },
+          args: {
+            json: record.json,
+            expires_at: String(record.expiresAt),
+            id: record.id,
+            session_prefix: keys.sessionPrefix,
+            user_id: record.userId,
             cap,
-          ],
-        );
+          },
+        });
         return checkReply("setSession", keys, reply) === 1;
       }),
 
     remove: (ids) =>
       run("deleteSession", keys.sessionForLog(ids[0] ?? ""), async () => {
-        const unique = [...new Set(ids)];
-        checkReply(
-          "deleteSession",
-          keys,
-          await script(
-            "deleteSessions",
-            unique.map(keys.session),
-            [keys.userSessionPrefix, keys.sessionPrefix, ...unique],
-          ),
-        );
+        const reply = await script(DELETE_SESSION, {
+          keys: {},
+          args: { index_prefix: keys.userSessionPrefix, session_prefix: keys.sessionPrefix },
+          rest: [...new Set(ids)].map(keys.session),
+        });
+        checkReply("deleteSession", keys, reply);
       }),
 
     removeUser: (userId) => {
       const index = keys.userSession(userId);
       return run("deleteSessionsByUserId", index, async () => {
-        const reply = await script("deleteUserSessions", [index], [keys.sessionPrefix, userId]);
+        const reply = await script(DELETE_SESSIONS_BY_USER_ID, {
+          keys: { index_key: index },
+          args: { session_prefix: keys.sessionPrefix, user_id: userId },
+        });
         checkReply("deleteSessionsByUserId", keys, reply);
       });
     },
 
     update: (read, record) =>
       run("updateSession", keys.sessionForLog(record.id), async () => {
-        const reply = await script(
-          "updateSession",
-          [keys.session(record.id), keys.userSession(record.userId)],
-          [
+        const reply = await script(UPDATE_SESSION, {
+          keys: {
+            session_key: keys.session(record.id),
+            index_key: keys.userSession(record.userId),
+          },
+          args: {
             read,
-            record.json,
-            String(record.expiresAt),
-            record.id,
-            keys.sessionPrefix,
-            record.userId,
-          ],
-        );
+            json: record.json,
+            expires_at: String(record.expiresAt),
+            id: record.id,
+            session_prefix: keys.sessionPrefix,
+            user_id: record.userId,
+          },
+        });
         return updated(checkReply("updateSession", keys, reply));
       }),
   };

@@ -10,13 +10,19 @@
  *
  * @module
  */
-import { SCRIPTS } from "../../src/lua.ts";
-import { script as withHelpers, tidyDue } from "../../src/lua_lib.ts";
+import {
+  DELETE_SESSION,
+  DELETE_SESSIONS_BY_USER_ID,
+  GET_SESSIONS_BY_USER_ID,
+  SET_SESSION,
+} from "../../src/lua.ts";
+import { resolveHelpers } from "../../src/lua_define.ts";
+import { ownerOf, tidyDue } from "../../src/lua_lib.ts";
 import { FLOOR } from "./floor.ts";
 import { PREV_DELETE, PREV_DELETE_USER, PREV_LIST, PREV_PRELUDE, PREV_SET } from "./previous.ts";
 
 /** The current scripts' owner_of helper (src/lua_lib.ts), for the variant that adopts it alone. */
-const OWNER_OF = withHelpers(["owner_of"], "");
+const OWNER_OF = resolveHelpers([ownerOf]).map((h) => h.source).join("\n") + "\n";
 
 /** Replaces `from` in `text`, which must be there. */
 function swap(text: string, from: string, to: string): string {
@@ -53,35 +59,35 @@ end
 );
 
 /** The current setSession's pruning condition (src/lua_lib.ts, `tidyDue`). */
-const TIDY_DUE = tidyDue("ARGV[3]", "ARGV[6]");
-const BODY_START = "\nlocal added = redis.pcall('ZADD', KEYS[2]";
+const TIDY_DUE = tidyDue("id", "cap");
+const BODY_START = "\nlocal added = redis.pcall('ZADD', index_key";
 
 /** The current setSession pruning when the id's last byte % 8 == 0, as it first did. */
 const SET_PRUNE_8 = swap(
-  SCRIPTS.setSession,
+  SET_SESSION.source,
   TIDY_DUE,
-  "ARGV[6] ~= '0' or string.byte(ARGV[3], -1) % 8 == 0",
+  "(cap ~= '0' or string.byte(id, -1) % 8 == 0)",
 );
 /** The same with its helpers (closures) built on every call instead of when a rare path runs. */
 const SET_EAGER = swap(SET_PRUNE_8, BODY_START, "\nneed().rare()" + BODY_START);
 
 // The current scripts with one part taken out, to show what that part costs.
-const SET_NO_PRUNE = swap(SCRIPTS.setSession, TIDY_DUE, "ARGV[6] ~= '0'");
+const SET_NO_PRUNE = swap(SET_SESSION.source, TIDY_DUE, "(cap ~= '0')");
 const SET_NO_EXPIRY = swap(
-  SCRIPTS.setSession,
-  "local moved = redis.pcall('PEXPIREAT', KEYS[2], ARGV[2], 'GT')",
+  SET_SESSION.source,
+  "local moved = redis.pcall('PEXPIREAT', index_key, expires_at, 'GT')",
   "local moved = 1",
 );
 const DELETE_USER_PREFIX = swap(
   swap(
-    SCRIPTS.deleteUserSessions,
-    "local values, mine, m = mget(ARGV[1], ids), {KEYS[1]}, 1",
-    `local values, mine, m = mget(ARGV[1], ids), {KEYS[1]}, 1
-local front = '{"user_id":' .. cjson.encode(ARGV[2]) .. ','`,
+    DELETE_SESSIONS_BY_USER_ID.source,
+    "local values, doomed, n = mget(session_prefix, ids), {index_key}, 1",
+    `local values, doomed, n = mget(session_prefix, ids), {index_key}, 1
+local front = '{"user_id":' .. cjson.encode(user_id) .. ','`,
   ),
-  "if value and value ~= '' and owner_of(value) == ARGV[2] then",
-  `if value and (string.sub(value, 1, #front) == front or
-      (value ~= '' and owner_of(value) == ARGV[2])) then`,
+  "    local owner = owner_of(value)\n    if owner == nil or owner == user_id then",
+  `    local owner = string.sub(value, 1, #front) == front and user_id or owner_of(value)
+    if owner == nil or owner == user_id then`,
 );
 
 // deleteSession.
@@ -182,7 +188,7 @@ export const VARIANTS: Variant[] = [
     label: "+ prune 1 write in 18 (current)",
     change: "TIME + ZREMRANGEBYSCORE when the id's last two bytes add up to a multiple of 16 " +
       "(5.6% of Lucia's ids; the last byte % 8 picked 13.9%): the current script",
-    call: script(SCRIPTS.setSession, "current"),
+    call: script(SET_SESSION.source, "current"),
   },
   {
     chain: "setSession",
@@ -228,7 +234,7 @@ export const VARIANTS: Variant[] = [
     chain: "deleteSession",
     label: "current",
     change: "the current script: GET … DEL (all or nothing), checked replies, rare path lazy",
-    call: script(SCRIPTS.deleteSessions),
+    call: script(DELETE_SESSION.source),
   },
   {
     chain: "deleteSession",
@@ -259,7 +265,7 @@ export const VARIANTS: Variant[] = [
     chain: "getSessionsByUserId(10)",
     label: "current fallback script",
     change: "getUserSessions, used only where SORT_RO cannot run (ACLs)",
-    call: script(SCRIPTS.getUserSessions, "current"),
+    call: script(GET_SESSIONS_BY_USER_ID.source, "current"),
     reference: true,
   },
   {
@@ -279,7 +285,7 @@ export const VARIANTS: Variant[] = [
     chain: "deleteSessionsByUserId(10)",
     label: "current",
     change: "ZRANGE, MGET and an owner check of every listed session, then DEL",
-    call: script(SCRIPTS.deleteUserSessions, "current"),
+    call: script(DELETE_SESSIONS_BY_USER_ID.source, "current"),
   },
   {
     chain: "deleteSessionsByUserId(10)",

@@ -8,6 +8,7 @@
  */
 import * as commands from "../commands.ts";
 import type { Command as RedisCommand, Connection, Reply } from "../connection.ts";
+import { SCRIPT_COMMANDS } from "../lua_commands.ts";
 import type { Keys } from "../options.ts";
 import { atLeast, type Node } from "./context.ts";
 import { messageOf } from "./io.ts";
@@ -151,31 +152,12 @@ export async function persistenceCheck(node: Node): Promise<Check> {
   };
 }
 
-/** The commands the adapter's scripts run, with keys of each namespace, for acl_check_cmd. */
+/**
+ * The commands the adapter's scripts run (from the scripts' own definitions), each with a key of
+ * each namespace (`TIME` with none), for acl_check_cmd.
+ */
 function scriptCommands(session: string, index: string): string[][] {
-  return [
-    ["GET", session],
-    ["MGET", session],
-    ["SET", session, "x", "PXAT", "1", "NX"],
-    ["DEL", session],
-    ["TYPE", session],
-    ["PTTL", session],
-    ["PEXPIREAT", session, "1"],
-    ["TIME"],
-    ["ZADD", index, "1", "x"],
-    ["ZREM", index, "x"],
-    ["ZRANGE", index, "0", "-1"],
-    ["ZREVRANGE", index, "0", "0"],
-    ["ZCARD", index],
-    ["ZSCORE", index, "x"],
-    ["ZREMRANGEBYSCORE", index, "0", "1"],
-    ["LRANGE", index, "0", "-1"],
-    ["SMEMBERS", index],
-    ["TYPE", index],
-    ["PTTL", index],
-    ["PEXPIREAT", index, "1"],
-    ["DEL", index],
-  ];
+  return SCRIPT_COMMANDS.flatMap((c) => c === "TIME" ? [[c]] : [[c, session], [c, index]]);
 }
 
 /** Lua: the ordinals of the commands (ARGV: each command's length, then its words) refused. */

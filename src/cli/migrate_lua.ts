@@ -10,7 +10,8 @@
  * @module
  */
 import { MAX_TIME } from "../_util.ts";
-import { COMMON, script } from "../lua_lib.ts";
+import { defineScript, helper } from "../lua_define.ts";
+import { chunked, idleOf, mget, nowMs, ownerOf, rare } from "../lua_lib.ts";
 
 /**
  * Pass 1, session keys. KEYS: the session keys (one on a cluster; a small group on a single
@@ -18,25 +19,25 @@ import { COMMON, script } from "../lua_lib.ts";
  *
  * For each key: leaves alone a key that is missing, holds no string, a tombstone (`""`), or a
  * value that is not a session (no string `user_id`, or an `idle_expires` that is not a time
- * Lucia can hold). Otherwise deletes it when its idle expiry has passed (Lucia would only delete
- * it on sight); else makes it expire exactly then, rounded up to the millisecond (the earlier
- * adapters set ~54 years, or a whole second early). Returns one code per key: 0 (already right),
- * 1 (expiry set), 2 (deleted) or 3 (left alone).
+ * Lucia can hold: `ownerOf` and `idleOf` in `model.ts`). Otherwise deletes it when its idle
+ * expiry has passed (Lucia would only delete it on sight); else makes it expire exactly then,
+ * rounded up to the millisecond (the earlier adapters set ~54 years, or a whole second early).
+ * Returns one code per key: 0 (already right), 1 (expiry set), 2 (deleted) or 3 (left alone).
  */
-const SESSION_FIX = script(
-  [],
-  `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+const SESSION_FIX = defineScript({
+  name: "sessionFix",
+  keys: [],
+  restKeys: "session_keys",
+  args: [],
+  uses: [ownerOf, idleOf, nowMs],
+  commands: ["GET", "DEL", "PEXPIRETIME", "PTTL", "PEXPIREAT"],
+  body: `
+local now = now_ms()
 local function fix(key)
   local value = redis.pcall('GET', key)
-  if type(value) ~= 'string' or value == '' then return 3 end
-  local ok, session = pcall(cjson.decode, value)
-  if not ok or type(session) ~= 'table' or type(session['user_id']) ~= 'string' then return 3 end
-  local idle = session['idle_expires']
-  idle = (type(idle) == 'number' or type(idle) == 'string') and tonumber(idle)
-  if not (idle and idle > 0 and idle <= ${MAX_TIME}) then return 3 end
-  idle = math.ceil(idle)
+  if type(value) ~= 'string' or value == '' or owner_of(value) == nil then return 3 end
+  local idle = idle_of(value)
+  if not idle then return 3 end
   if idle <= now then
     redis.call('DEL', key)
     return 2
@@ -53,32 +54,38 @@ local function fix(key)
   return 1
 end
 local codes = {}
-for i, key in ipairs(KEYS) do codes[i] = fix(key) end
+for i, key in ipairs(session_keys) do codes[i] = fix(key) end
 return codes
 `,
-);
+});
 
-/** Gives a sorted-set index without an expiry its latest score as one (`fix_expiry(index)`). */
-const FIX_EXPIRY = `
+/** `fix_expiry(index)`: gives a sorted-set index without an expiry its latest score as one. */
+const fixExpiry = helper(
+  "fix_expiry",
+  [],
+  ["PTTL", "ZRANGE", "PEXPIREAT"],
+  `
 local function fix_expiry(index)
   if redis.call('PTTL', index) ~= -1 then return 0 end
   local last = tonumber(redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')[2])
   if not (last and last > 0 and last <= ${MAX_TIME}) then return 0 end
   redis.call('PEXPIREAT', index, string.format('%d', math.ceil(last)))
   return 1
-end`;
+end`,
+);
 
-/** Counts the keys `prefix .. id` that exist, in chunks small enough for `unpack`. */
-const EXISTING = `
+/** `existing(prefix, ids)`: how many of the keys `prefix .. id` exist, in chunks. */
+const existing = helper(
+  "existing",
+  [mget],
+  [],
+  `
 local function existing(prefix, ids)
-  local n = 0
-  for i = 1, #ids, 1000 do
-    local keys = {}
-    for j = i, math.min(i + 999, #ids) do keys[#keys + 1] = prefix .. ids[j] end
-    n = n + redis.call('EXISTS', unpack(keys))
-  end
+  local n, values = 0, mget(prefix, ids)
+  for i = 1, #ids do if values[i] then n = n + 1 end end
   return n
-end`;
+end`,
+);
 
 /**
  * Pass 2 on a single server, a small group of indexes. KEYS: the index keys. ARGV: session key
@@ -87,15 +94,20 @@ end`;
  * A LIST (1.x) or SET (2.x) is converted by the adapter's own conversion. A sorted set loses the
  * ids whose idle expiry has passed, whose session is gone or a tombstone, or whose session is
  * another user's (on one server every login writes its session and its entry in one script, so
- * an entry without a session is never a login in flight); a value that is not a session keeps its
- * entry, as the conversion keeps it. An index left without an expiry gets its latest score.
- * Returns four numbers per key, `converted, dropped, deleted, expiry`: 1 when a legacy index was
- * converted, the entries dropped, the (dead) sessions the conversion deleted, 1 when the index
- * was given an expiry.
+ * an entry without a session is never a login in flight); a value whose owner cannot be read
+ * keeps its entry, as the conversion keeps it. An index left without an expiry gets its latest
+ * score. Returns four numbers per key, `converted, dropped, deleted, expiry`: 1 when a legacy
+ * index was converted, the entries dropped, the (dead) sessions the conversion deleted, 1 when
+ * the index was given an expiry.
  */
-const INDEX_FIX = script(
-  [...COMMON, "mget"],
-  FIX_EXPIRY + EXISTING + `
+const INDEX_FIX = defineScript({
+  name: "indexFix",
+  keys: [],
+  restKeys: "index_keys",
+  args: ["session_prefix", "index_prefix"],
+  uses: [rare, mget, ownerOf, chunked, fixExpiry, existing],
+  commands: ["TYPE", "LRANGE", "SMEMBERS", "ZCARD", "ZREMRANGEBYSCORE", "ZRANGE", "ZREM"],
+  body: `
 local function fix(index, prefix, user)
   local kind = redis.call('TYPE', index)['ok']
   if kind == 'list' or kind == 'set' then
@@ -121,8 +133,8 @@ local function fix(index, prefix, user)
   return 0, dropped + #gone, 0, fix_expiry(index)
 end
 local out = {}
-for _, index in ipairs(KEYS) do
-  local a, b, c, d = fix(index, ARGV[1], string.sub(index, #ARGV[2] + 1))
+for _, index in ipairs(index_keys) do
+  local a, b, c, d = fix(index, session_prefix, string.sub(index, #index_prefix + 1))
   out[#out + 1] = a
   out[#out + 1] = b
   out[#out + 1] = c
@@ -130,7 +142,7 @@ for _, index in ipairs(KEYS) do
 end
 return out
 `,
-);
+});
 
 /**
  * Pass 2 on a Redis Cluster, one sorted-set index (legacy ones go through `legacy.ts`, the
@@ -140,17 +152,21 @@ return out
  * gives an index without an expiry its latest score. Returns `{dropped, expiry}`; `{0, 0}` when
  * the key is no longer a sorted set.
  */
-const CLUSTER_INDEX_FIX = script(
-  ["chunked", "rare"],
-  FIX_EXPIRY + `
-if redis.call('TYPE', KEYS[1])['ok'] ~= 'zset' then return {0, 0} end
-local dropped = redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%d', rare().now_ms()))
-for i = 1, #ARGV, 1000 do
-  dropped = dropped + redis.call('ZREM', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
-end
-return {dropped, fix_expiry(KEYS[1])}
+const CLUSTER_INDEX_FIX = defineScript({
+  name: "clusterIndexFix",
+  keys: ["index_key"],
+  args: [],
+  restArgs: "ids",
+  uses: [nowMs, fixExpiry, chunked],
+  commands: ["TYPE", "ZREMRANGEBYSCORE", "ZREM", "ZCARD"],
+  body: `
+if redis.call('TYPE', index_key)['ok'] ~= 'zset' then return {0, 0} end
+local before = redis.call('ZCARD', index_key)
+redis.call('ZREMRANGEBYSCORE', index_key, '-inf', '(' .. string.format('%d', now_ms()))
+chunked(redis.call, 'ZREM', index_key, ids, #ids)
+return {before - redis.call('ZCARD', index_key), fix_expiry(index_key)}
 `,
-);
+});
 
 /** The scripts of `migrate`, by name. @internal */
 export const MIGRATE_SCRIPTS = {

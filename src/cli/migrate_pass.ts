@@ -8,7 +8,6 @@
  */
 import * as commands from "../commands.ts";
 import type { Reply } from "../connection.ts";
-import { CLUSTER_SCRIPTS } from "../cluster_lua.ts";
 import { convertLegacyIndex } from "../legacy.ts";
 import { scriptRunner } from "../scripts.ts";
 import { atLeast, type Context, type Node, patternOf } from "./context.ts";
@@ -125,7 +124,7 @@ function groupsOf(context: Context, keys: string[]): string[][] {
 /** Pass 1: every session key given its idle expiry, or deleted when dead. @internal */
 export async function sessionPass(context: Context, options: PassOptions): Promise<void> {
   const { counts } = options;
-  const run = scriptRunner(context.connection, MIGRATE_SCRIPTS);
+  const run = scriptRunner(context.connection);
   const exact = atLeast(context.version, 7, 0);
   const tally = (actions: SessionAction[]) => {
     let changed = 0;
@@ -140,7 +139,9 @@ export async function sessionPass(context: Context, options: PassOptions): Promi
   };
   const real: Work = async (_node, keys) => {
     const replies = await Promise.all(
-      groupsOf(context, keys).map((group) => run("sessionFix", group, [])),
+      groupsOf(context, keys).map((group) =>
+        run(MIGRATE_SCRIPTS.sessionFix, { keys: {}, args: {}, rest: group })
+      ),
     );
     return tally(replies.flatMap((reply) =>
       (Array.isArray(reply) ? reply : [reply]).map((code) => {
@@ -234,11 +235,14 @@ async function dryIndex(context: Context, now: number, index: string, userId: st
 export async function indexPass(context: Context, options: PassOptions): Promise<void> {
   const { counts, dryRun } = options;
   const { keys } = context;
-  const run = scriptRunner(context.connection, MIGRATE_SCRIPTS);
-  const clusterRun = scriptRunner(context.connection, CLUSTER_SCRIPTS);
+  const run = scriptRunner(context.connection);
 
   const onServer = async (group: string[]): Promise<IndexResult[]> => {
-    const reply = await run("indexFix", group, [keys.sessionPrefix, keys.userSessionPrefix]);
+    const reply = await run(MIGRATE_SCRIPTS.indexFix, {
+      keys: {},
+      args: { session_prefix: keys.sessionPrefix, index_prefix: keys.userSessionPrefix },
+      rest: group,
+    });
     const n = (Array.isArray(reply) ? reply : []).map(Number);
     return group.map((_, i) => ({
       converted: n[4 * i],
@@ -253,7 +257,7 @@ export async function indexPass(context: Context, options: PassOptions): Promise
     if (kind === "list" || kind === "set") {
       const count = kind === "list" ? commands.llen(index) : commands.scard(index);
       const n = Number(await context.connection.send(count));
-      const done = await convertLegacyIndex(context.connection, keys, clusterRun, userId);
+      const done = await convertLegacyIndex(context.connection, keys, run, userId);
       if (done !== undefined && (done.kind === "list" || done.kind === "set")) {
         return {
           converted: 1,
@@ -276,7 +280,11 @@ export async function indexPass(context: Context, options: PassOptions): Promise
       const owner = value === "" ? "" : ownerOf(value);
       if (owner !== undefined && owner !== userId) drop.push(id);
     }));
-    const reply = await run("clusterIndexFix", [index], drop);
+    const reply = await run(MIGRATE_SCRIPTS.clusterIndexFix, {
+      keys: { index_key: index },
+      args: {},
+      rest: drop,
+    });
     const [dropped, expiry] = (Array.isArray(reply) ? reply : []).map(Number);
     return { ...NOTHING, dropped, expiry };
   };

@@ -6,42 +6,15 @@
  * @module
  */
 import { MAX_TIME } from "../_util.ts";
+import { idleOf, legacyEntry, ownerOf } from "../model.ts";
+
+export { ownerOf };
 
 /** What pass 1 does to one session key; the index is the script's reply code. @internal */
 export const SESSION_ACTIONS = ["ok", "expire", "delete", "skip"] as const;
 
 /** One of {@linkcode SESSION_ACTIONS}. @internal */
 export type SessionAction = typeof SESSION_ACTIONS[number];
-
-/** Lua's `tonumber` on a number or a string; undefined for anything else. */
-function luaNumber(value: unknown): number | undefined {
-  if (typeof value === "number") return value;
-  if (typeof value !== "string" || value.trim() === "") return undefined;
-  const n = Number(value);
-  return Number.isNaN(n) ? undefined : n;
-}
-
-/** The parsed JSON object of a stored value, or undefined. */
-function parsed(value: string): Record<string, unknown> | unknown[] | undefined {
-  try {
-    const decoded = JSON.parse(value);
-    return typeof decoded === "object" && decoded !== null ? decoded : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The idle expiry of a session, rounded up, when it is a time Lucia can hold. */
-function idleOf(session: Record<string, unknown> | unknown[]): number | undefined {
-  const idle = luaNumber((session as Record<string, unknown>).idle_expires);
-  return idle !== undefined && idle > 0 && idle <= MAX_TIME ? Math.ceil(idle) : undefined;
-}
-
-/** The `user_id` of a stored session when it is a string (`owner_of` in the scripts). */
-export function ownerOf(value: string): string | undefined {
-  const owner = (parsed(value) as Record<string, unknown> | undefined)?.user_id;
-  return typeof owner === "string" ? owner : undefined;
-}
 
 /**
  * Pass 1's decision for a session key (`sessionFix`): `value` is what GET returned (undefined for
@@ -55,12 +28,8 @@ export function sessionAction(
   now: number,
   slack = 0,
 ): SessionAction {
-  if (typeof value !== "string" || value === "") return "skip";
-  const session = parsed(value);
-  if (session === undefined || typeof (session as { user_id?: unknown }).user_id !== "string") {
-    return "skip";
-  }
-  const idle = idleOf(session);
+  if (typeof value !== "string" || value === "" || ownerOf(value) === undefined) return "skip";
+  const idle = idleOf(value);
   if (idle === undefined) return "skip";
   if (idle <= now) return "delete";
   return expireAt >= 0 && Math.abs(expireAt - idle) <= slack ? "ok" : "expire";
@@ -68,9 +37,7 @@ export function sessionAction(
 
 /**
  * What the adapter's conversion of a legacy index (a LIST or SET) does with one listed id:
- * `drop` the entry (the session is gone, a tombstone, or another user's), `dead` (its idle expiry
- * has passed: the session is deleted and the entry dropped), or `keep` it (a live session of the
- * user, or a value that cannot be read as a session).
+ * `legacyEntry` in `model.ts` (the scripts' rule), with `keep` and `ttl` both `keep`.
  *
  * @internal
  */
@@ -79,14 +46,8 @@ export function legacyEntryAction(
   userId: string,
   now: number,
 ): "keep" | "drop" | "dead" {
-  if (typeof value !== "string" || value === "") return "drop";
-  const session = parsed(value);
-  // As the Lua reads it: a JSON object's user_id (null is a value there), or nothing at all.
-  const owner = session === undefined || Array.isArray(session) ? undefined : session.user_id;
-  if (owner !== undefined && owner !== false && owner !== userId) return "drop";
-  const idle = owner === undefined || owner === false ? undefined : idleOf(session!);
-  if (idle === undefined) return "keep";
-  return idle <= now ? "dead" : "keep";
+  const { fate } = legacyEntry(value, userId, now);
+  return fate === "drop" || fate === "dead" ? fate : "keep";
 }
 
 /**
