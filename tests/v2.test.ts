@@ -17,6 +17,7 @@ for (const setup of CLIENT_SETUPS) {
       ctx.admin = redis.admin;
       const opened = await setup.open(redis.server);
       ctx.client = opened.client;
+      ctx.keyPrefix = opened.keyPrefix ?? "";
       redis.cleanups.push(() => opened.close());
     });
     v2Groups(ctx);

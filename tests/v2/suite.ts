@@ -13,14 +13,8 @@ import redis, {
   type LuciaV2Session,
   type LuciaV2SessionAdapter,
 } from "../../v2.ts";
-import {
-  type Admin,
-  freshNamespaces,
-  HOUR,
-  keysUnder,
-  liveKeysUnder,
-  session,
-} from "../harness.ts";
+import { adapterNamespaces, freshKeyspace } from "../contract/fixture.ts";
+import { type Admin, HOUR, keysUnder, liveKeysUnder, session } from "../harness.ts";
 import { snapshot } from "../faults/harness.ts";
 
 /** What the suite needs: the inspection client, and the client under test. */
@@ -28,6 +22,8 @@ export interface V2Context {
   admin: Admin;
   client: unknown;
   cluster: boolean;
+  /** The prefix the client itself puts before every key (ioredis's `keyPrefix`); none if unset. */
+  keyPrefix?: string;
 }
 
 /**
@@ -66,10 +62,11 @@ export function layoutDatabase(
 /** Defines the v2 entry's suite over the context's client. */
 export function v2Groups(ctx: V2Context): void {
   const fixture = () => {
-    const ns = freshNamespaces();
+    const ns = freshKeyspace(ctx.keyPrefix);
+    const names = adapterNamespaces(ns, ctx.keyPrefix);
     const adapter: LuciaV2SessionAdapter = redis(ctx.client as Parameters<typeof redis>[0], {
-      session: ns.session,
-      userSessions: ns.userSession,
+      session: names.session,
+      userSessions: names.userSession,
     })();
     return {
       ns,
