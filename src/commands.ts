@@ -79,6 +79,11 @@ export function smembers(key: string): Command {
   return oneKey("SMEMBERS", key);
 }
 
+/** `MGET key…`: every argument is a key (all in one slot on a cluster). @internal */
+export function mget(keys: readonly string[]): Command {
+  return { args: ["MGET", ...keys], keys: keys.map((_, i) => i + 1) };
+}
+
 /** `ZRANGE key start stop …options` (`"WITHSCORES"`, say); none of the options is a key. @internal */
 export function zrange(key: string, start: string, stop: string, ...options: string[]): Command {
   return oneKey("ZRANGE", key, [start, stop, ...options]);

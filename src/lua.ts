@@ -94,43 +94,6 @@ return 1
 });
 
 /**
- * getSessionsByUserId: a read-only script (`EVALSHA_RO`; it also runs on a replica).
- *
- * Reads the index (`ZRANGE`; an earlier adapter's list or set as it is, with `LRANGE` or
- * `SMEMBERS`) and every session in it (`MGET`, which gives nil for a missing or expired key and
- * for a key holding no string), and returns `{ids, values}`, ordered by idle expiry. It never
- * `SORT`s: that would convert a small sorted set's compact encoding for good. A failure reply
- * when the index holds another type.
- *
- * @internal
- */
-export const GET_SESSIONS_BY_USER_ID = defineScript({
-  name: "getSessionsByUserId",
-  keys: ["index_key"],
-  args: ["session_prefix"],
-  uses: [mget, failure, wrongType],
-  commands: ["ZRANGE", "TYPE", "LRANGE", "SMEMBERS"],
-  readOnly: true,
-  body: `
-${aclGuard([["MGET", "session_prefix"]])}
-local ids = redis.pcall('ZRANGE', index_key, 0, -1)
-if ids['err'] then
-  if string.sub(ids['err'], 1, 9) ~= 'WRONGTYPE' then return failure(index_key, ids, 'ZRANGE') end
-  ${aclGuard([["TYPE", "index_key"], ["LRANGE", "index_key"], ["SMEMBERS", "index_key"]])}
-  local kind = redis.call('TYPE', index_key)['ok']
-  if kind == 'list' then
-    ids = redis.call('LRANGE', index_key, 0, -1)
-  elseif kind == 'set' then
-    ids = redis.call('SMEMBERS', index_key)
-  else
-    return wrong_type(index_key)
-  end
-end
-return {ids, mget(session_prefix, ids)}
-`,
-});
-
-/**
  * deleteSession. KEYS: the session keys (`session_keys`). ARGV: index key prefix, session key
  * prefix (a session's id is its key less that prefix).
  *
@@ -280,7 +243,6 @@ return {1}
 /** The single server's scripts. @internal */
 export const SCRIPTS = [
   SET_SESSION,
-  GET_SESSIONS_BY_USER_ID,
   DELETE_SESSION,
   DELETE_SESSIONS_BY_USER_ID,
   UPDATE_SESSION,

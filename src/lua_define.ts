@@ -77,11 +77,6 @@ export interface ScriptSpec<K extends string, A extends string> {
   /** The commands its body runs itself, in upper case. */
   readonly commands: readonly string[];
   /**
-   * True for a script that never writes: it is marked `#!lua flags=no-writes` and run with
-   * `EVALSHA_RO`, so it also runs on a read-only replica.
-   */
-  readonly readOnly?: boolean;
-  /**
    * A lazy script compiles its helpers into a closure made on first use: its body reaches them
    * as `need().name`, and its common path creates no helper closures.
    */
@@ -95,8 +90,6 @@ export interface ScriptDefinition<K extends string = string, A extends string = 
   extends ScriptSpec<K, A> {
   /** The whole Lua source, as sent with `EVAL`. */
   readonly source: string;
-  /** The same without the `#!lua` line, for servers older than 7.0 (no script flags). */
-  readonly plainSource: string;
   /** Every command the script and its helpers may run, sorted. */
   readonly allCommands: readonly string[];
 }
@@ -136,10 +129,10 @@ export function defineScript<K extends string, A extends string>(
   const prelude = locals(spec.keys, "KEYS") + locals(spec.args, "ARGV") +
     rest(spec.restKeys, spec.keys.length, "KEYS") + rest(spec.restArgs, spec.args.length, "ARGV");
   const code = helpers.map((h) => h.source).join("\n");
-  let plain: string;
+  let source: string;
   if (spec.lazy) {
     const names = helpers.map((h) => `${h.name} = ${h.name}`).join(", ");
-    plain = `local lib
+    source = `local lib
 local function need()
   if not lib then
     lib = (function()
@@ -152,17 +145,12 @@ end
 ${prelude}${spec.body.trim()}
 `;
   } else {
-    plain = `${code}\n${prelude}${spec.body.trim()}\n`;
+    source = `${code}\n${prelude}${spec.body.trim()}\n`;
   }
   const allCommands = [
     ...new Set([...spec.commands, ...helpers.flatMap((h) => h.commands)]),
   ].sort();
-  return {
-    ...spec,
-    plainSource: plain,
-    source: spec.readOnly ? `#!lua flags=no-writes\n${plain}` : plain,
-    allCommands,
-  };
+  return { ...spec, source, allCommands };
 }
 
 /** The keys and arguments of one call of a script, by name. @internal */
@@ -186,7 +174,9 @@ export function scriptArrays<K extends string, A extends string>(
 ): { keys: string[]; args: string[] } {
   const keys = definition.keys.map((name) => call.keys[name]);
   const args = definition.args.map((name) => call.args[name]);
-  if (definition.restKeys !== undefined) keys.push(...call.rest ?? []);
-  if (definition.restArgs !== undefined) args.push(...call.rest ?? []);
-  return { keys, args };
+  const rest = call.rest ?? [];
+  return {
+    keys: definition.restKeys === undefined ? keys : keys.concat(rest),
+    args: definition.restArgs === undefined ? args : args.concat(rest),
+  };
 }

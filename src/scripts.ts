@@ -2,9 +2,7 @@
  * How the scripts (`lua_define.ts` definitions) are run over a connection: each call is one
  * command, `EVAL` the first time (which also loads the script into Redis's cache), `EVALSHA`
  * after that, and `EVAL` again whenever Redis answers `NOSCRIPT` (after a restart, a failover or
- * `SCRIPT FLUSH`). A read-only script goes as `EVAL_RO`/`EVALSHA_RO` (it then runs on a replica
- * too); a server without them (Redis < 7.0, which also refuses the script's `#!lua` flags line)
- * switches that connection to the script without its flags, sent as `EVAL`/`EVALSHA`.
+ * `SCRIPT FLUSH`).
  *
  * Under an ACL that allows `EVAL` but not `EVALSHA`, the first `NOPERM` for `EVALSHA` switches
  * that connection to `EVAL` for good, so every call works, not only the first of each script.
@@ -12,7 +10,7 @@
  * @module
  */
 import * as commands from "./commands.ts";
-import type { Command, Connection, Reply } from "./connection.ts";
+import type { Connection, Reply } from "./connection.ts";
 import { scriptArrays, type ScriptCall, type ScriptDefinition } from "./lua_define.ts";
 
 /**
@@ -34,12 +32,6 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** True for an error saying the server has no `EVAL_RO`/`EVALSHA_RO` or no script flags. */
-function noReadOnlyScripts(message: string): boolean {
-  return /unknown command|Unexpected engine|shebang|flags/i.test(message) &&
-    !/NOSCRIPT/.test(message);
-}
-
 /**
  * Runs scripts over one connection, each call as one command, routed by its first key.
  *
@@ -48,39 +40,22 @@ function noReadOnlyScripts(message: string): boolean {
 export function scriptRunner(connection: Connection): RunScript {
   const shas = new Map<string, Promise<string>>();
   let evalOnly = false;
-  let noFlags = false;
   return async (definition, call) => {
     const { keys, args } = scriptArrays(definition, call);
-    const readOnly = definition.readOnly === true && !noFlags;
-    const source = readOnly ? definition.source : definition.plainSource;
-    const evaluate = (): Command =>
-      readOnly ? commands.evalRo(source, keys, args) : commands.eval(source, keys, args);
-    const send = async (command: () => Command | Promise<Command>): Promise<Reply> => {
-      try {
-        return await connection.send(await command());
-      } catch (error) {
-        if (!readOnly || !noReadOnlyScripts(messageOf(error))) throw error;
-        noFlags = true;
-        return await connection.send(commands.eval(definition.plainSource, keys, args));
-      }
-    };
+    const { source } = definition;
     const sha = shas.get(source);
     if (sha === undefined || evalOnly) {
-      const reply = await send(evaluate);
+      const reply = await connection.send(commands.eval(source, keys, args));
       if (sha === undefined) shas.set(source, sha1Hex(source));
       return reply;
     }
     try {
-      return await send(async () =>
-        readOnly
-          ? commands.evalshaRo(await sha!, keys, args)
-          : commands.evalsha(await sha!, keys, args)
-      );
+      return await connection.send(commands.evalsha(await sha, keys, args));
     } catch (error) {
       const message = messageOf(error);
       if (/NOPERM/.test(message) && /evalsha/i.test(message)) evalOnly = true;
       else if (!message.includes("NOSCRIPT")) throw error;
-      return await send(evaluate);
+      return await connection.send(commands.eval(source, keys, args));
     }
   };
 }

@@ -12,13 +12,7 @@ import type { Connection, Reply } from "./connection.ts";
 import { RedisOperationError } from "./errors.ts";
 import type { Keys } from "./options.ts";
 import type { RunOperation } from "./operation.ts";
-import {
-  DELETE_SESSION,
-  DELETE_SESSIONS_BY_USER_ID,
-  GET_SESSIONS_BY_USER_ID,
-  SET_SESSION,
-  UPDATE_SESSION,
-} from "./lua.ts";
+import { DELETE_SESSION, DELETE_SESSIONS_BY_USER_ID, SET_SESSION, UPDATE_SESSION } from "./lua.ts";
 import { scriptRunner } from "./scripts.ts";
 
 /** A session ready to write. @internal */
@@ -123,6 +117,50 @@ export function livePairs(reply: Reply, nested: boolean, what: string): [string,
   return out;
 }
 
+/** Session keys read by one `MGET` at most. */
+const MGET_CHUNK = 1000;
+
+function isWrongType(error: unknown): boolean {
+  return error instanceof Error && error.message.includes("WRONGTYPE");
+}
+
+/**
+ * The ids in a user's index, in idle-expiry order (`ZRANGE`); an index left by the earlier
+ * adapters (a list or a set) read as it is. Plain reads: never `SORT`, which would convert a small
+ * sorted set's compact encoding for good, and no script, whose copying of every value in and
+ * out of Lua costs Redis several times the two commands.
+ */
+async function indexIds(connection: Connection, index: string): Promise<string[]> {
+  let reply: Reply;
+  try {
+    reply = await connection.send(commands.zrange(index, "0", "-1"));
+  } catch (error) {
+    if (!isWrongType(error)) throw error;
+    const kind = await connection.send(commands.type(index));
+    if (kind !== "list" && kind !== "set") throw error;
+    reply = await connection.send(
+      kind === "list" ? commands.lrange(index, "0", "-1") : commands.smembers(index),
+    );
+  }
+  if (!Array.isArray(reply) || !reply.every((id) => typeof id === "string")) {
+    throw new TypeError("Unexpected reply from Redis to ZRANGE: not a list of ids");
+  }
+  return reply as string[];
+}
+
+/** The value under each key (`MGET`, in chunks sent together): null where there is none. */
+async function sessionValues(connection: Connection, keys: string[]): Promise<Reply[]> {
+  const chunks: Promise<Reply>[] = [];
+  for (let i = 0; i < keys.length; i += MGET_CHUNK) {
+    chunks.push(connection.send(commands.mget(keys.slice(i, i + MGET_CHUNK))));
+  }
+  const replies = await Promise.all(chunks);
+  return replies.flatMap((reply) => {
+    if (!Array.isArray(reply)) throw new TypeError("Unexpected reply from Redis to MGET");
+    return reply;
+  });
+}
+
 /**
  * The store for a single Redis server (or a replicated one, or Sentinel): every operation one
  * atomic command.
@@ -144,11 +182,9 @@ export function scriptStore({ connection, keys, run, maxSessionsPerUser }: Store
     listByUser: (userId) => {
       const index = keys.userSession(userId);
       return run("getSessionsByUserId", index, async () => {
-        const reply = await script(GET_SESSIONS_BY_USER_ID, {
-          keys: { index_key: index },
-          args: { session_prefix: keys.sessionPrefix },
-        });
-        return livePairs(checkReply("getSessionsByUserId", keys, reply), true, "the read script");
+        const ids = await indexIds(connection, index);
+        const values = await sessionValues(connection, ids.map(keys.session));
+        return livePairs([ids, values], true, "MGET");
       });
     },
 

@@ -34,6 +34,7 @@ const BUILT: [string, Command, { args: string[]; keys: number[] }][] = [
   ["lrange", commands.lrange(U, "0", "-1"), { args: ["LRANGE", U, "0", "-1"], keys: [1] }],
   ["smembers", commands.smembers(U), { args: ["SMEMBERS", U], keys: [1] }],
   ["zrange", commands.zrange(U, "0", "-1"), { args: ["ZRANGE", U, "0", "-1"], keys: [1] }],
+  ["mget", commands.mget([A, B]), { args: ["MGET", A, B], keys: [1, 2] }],
   [
     "zrange with WITHSCORES",
     commands.zrange(U, "0", "-1", "WITHSCORES"),

@@ -10,12 +10,7 @@
  *
  * @module
  */
-import {
-  DELETE_SESSION,
-  DELETE_SESSIONS_BY_USER_ID,
-  GET_SESSIONS_BY_USER_ID,
-  SET_SESSION,
-} from "../../src/lua.ts";
+import { DELETE_SESSION, DELETE_SESSIONS_BY_USER_ID, SET_SESSION } from "../../src/lua.ts";
 import { resolveHelpers } from "../../src/lua_define.ts";
 import { ownerOf, tidyDue } from "../../src/lua_lib.ts";
 import { FLOOR } from "./floor.ts";
@@ -257,16 +252,10 @@ export const VARIANTS: Variant[] = [
   },
   {
     chain: "getSessionsByUserId(10)",
-    label: "SORT_RO (current)",
-    change: "one native SORT_RO index BY nosort GET # GET session:*, no script",
+    label: "SORT_RO (until the read became ZRANGE + MGET)",
+    change:
+      "one native SORT_RO index BY nosort GET # GET session:*, no script (it converts the index to a skiplist)",
     call: { kind: "sort" },
-  },
-  {
-    chain: "getSessionsByUserId(10)",
-    label: "current fallback script",
-    change: "getUserSessions, used only where SORT_RO cannot run (ACLs)",
-    call: script(GET_SESSIONS_BY_USER_ID.source, "current"),
-    reference: true,
   },
   {
     chain: "getSessionsByUserId(10)",
