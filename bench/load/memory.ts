@@ -43,7 +43,8 @@ async function afterExpiry(admin: Admin, until: number, settle: number): Promise
 
 /**
  * Memory per live session is the slope between n/10 and n sessions (so buffers Redis grows once
- * and keeps, which a delta from an empty database would spread over the sessions, cancel out).
+ * and keeps, which a delta from an empty database would spread over the sessions, cancel out),
+ * each point read after every user's sessions were listed once.
  * Retained memory: see below.
  */
 export async function memory(config: LoadConfig, families: Family[], admin: Admin) {
@@ -64,7 +65,17 @@ export async function memory(config: LoadConfig, families: Family[], admin: Admi
       const sessions = new Sessions(k);
       const now = Date.now();
       const start = await settledMemory(admin);
+      // Each point is measured after every user's sessions were listed once, as Lucia 1.x does on
+      // every login: a read that changed an index's encoding (SORT does) would show here.
+      const listAll = (count: number) =>
+        subject.getSessionsByUserId === undefined ? Promise.resolve() : runPool(
+          256,
+          Math.ceil(count / k),
+          120_000,
+          (u) => subject.getSessionsByUserId!(sessions.user(u)),
+        );
       await runPool(256, small, 120_000, (i) => subject.setSession(sessions.session(i, now)));
+      await listAll(small);
       const first = await settledMemory(admin);
       await runPool(
         256,
@@ -72,6 +83,7 @@ export async function memory(config: LoadConfig, families: Family[], admin: Admi
         120_000,
         (i) => subject.setSession(sessions.session(small + i, now)),
       );
+      await listAll(n);
       const last = await settledMemory(admin);
       live.push({
         subject: key,

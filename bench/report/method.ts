@@ -76,7 +76,9 @@ export function methodSection(data: RunData): string[] {
     `- Memory per live session: the slope of \`used_memory\` from ${
       fmtInt(data.config.memorySessions / 10)
     } to ${fmtInt(data.config.memorySessions)} sessions stored through the subject on a ` +
-    "flushed database (scripts loaded first), at 1 and at 10 sessions per user. Retained " +
+    "flushed database (scripts loaded first), at 1 and at 10 sessions per user, each point " +
+    "read after every user's sessions were listed once (getSessionsByUserId), as Lucia 1.x " +
+    "does on every login. Retained " +
     `after expiry: ${fmtInt(data.config.memorySessions)} sessions made to expire ` +
     `${data.config.expireMs} ms ahead, a wait past every expiry, a full SCAN (which deletes ` +
     "each expired key it visits), a pause for Redis's cron to shrink its tables; then the " +
