@@ -10,7 +10,7 @@ import { defineScript } from "./lua_define.ts";
 import {
   aclGuard,
   chunked,
-  EXTEND_COMMANDS,
+  extendChecks,
   extendExpiry,
   failure,
   nowMs,
@@ -19,13 +19,6 @@ import {
   tidyDue,
   wrongType,
 } from "./lua_lib.ts";
-
-/** What `extendExpiry` may run on the index after a script's first write. */
-const EXTEND_CHECKS = [
-  ["PEXPIREAT", "index_key"],
-  ["ZCARD", "index_key"],
-  ...EXTEND_COMMANDS.map((c) => [c, "index_key"] as const),
-] as const;
 
 /**
  * The index side of setSession. KEYS: index key. ARGV: session id, idle expiry (integer ms), cap
@@ -46,7 +39,7 @@ const INDEX_ADD = defineScript({
   lazy: true,
   body: `
 local due = ${tidyDue("id", "cap")}
-${aclGuard(EXTEND_CHECKS)}
+${aclGuard(extendChecks("index_key"))}
 if due then
   ${aclGuard([["ZREMRANGEBYSCORE", "index_key"], ["ZRANGE", "index_key"]])}
 end
@@ -280,7 +273,7 @@ const INDEX_RESCORE = defineScript({
   body: `
 local current = redis.pcall('ZSCORE', index_key, id)
 if type(current) == 'table' then return failure(index_key, current, 'ZSCORE') end
-${aclGuard([["ZADD", "index_key"], ...EXTEND_CHECKS])}
+${aclGuard([["ZADD", "index_key"], ...extendChecks("index_key")])}
 current = tonumber(current)
 if not current or tonumber(score) > current or current == tonumber(before) then
   redis.call('ZADD', index_key, score, id)

@@ -9,7 +9,8 @@
 import { defineScript } from "./lua_define.ts";
 import {
   aclGuard,
-  EXTEND_COMMANDS,
+  chunked,
+  extendChecks,
   extendExpiry,
   failure,
   mget,
@@ -19,13 +20,6 @@ import {
   tidyDue,
   wrongType,
 } from "./lua_lib.ts";
-import { chunked } from "./lua_lib.ts";
-
-/** What `extendExpiry` may run on an index after the script's first write. */
-const EXTEND_CHECKS = [
-  ["ZCARD", "index_key"],
-  ...EXTEND_COMMANDS.map((c) => [c, "index_key"] as const),
-] as const;
 
 /**
  * setSession.
@@ -62,8 +56,7 @@ ${
       ["SET", "session_key"],
       ["GET", "session_key"],
       ["ZREM", "index_key"],
-      ["PEXPIREAT", "index_key"],
-      ...EXTEND_CHECKS,
+      ...extendChecks("index_key"),
     ])
   }
 if due then
@@ -231,7 +224,7 @@ export const UPDATE_SESSION = defineScript({
 local current = redis.pcall('GET', session_key)
 if type(current) == 'table' then return failure(session_key, current, 'GET') end
 if current ~= read then return {0, current} end
-${aclGuard([["SET", "session_key"], ["PEXPIREAT", "index_key"], ...EXTEND_CHECKS])}
+${aclGuard([["SET", "session_key"], ...extendChecks("index_key")])}
 local _, failed = on_index(index_key, session_prefix, user_id, 'ZADD', index_key, expires_at, id)
 if failed then return failed end
 redis.call('SET', session_key, json, 'PXAT', expires_at)

@@ -519,8 +519,16 @@ export function tidyDue(id: string, cap: string): string {
   return `(${cap} ~= '0' or (string.byte(${id}, -1) + (string.byte(${id}, -2) or 0)) % 16 == 0)`;
 }
 
-/** The commands `rare().extend` runs, for the ACL checks of the scripts that may call it. */
-export const EXTEND_COMMANDS = ["ZREVRANGE", "PTTL", "TIME"] as const;
+/**
+ * The ACL checks (see {@linkcode aclGuard}) for what {@linkcode extendExpiry} may run on the index
+ * `key` (a Lua expression) after a script's first write: `PEXPIREAT`, `ZCARD`, and what the rare
+ * `extend` runs.
+ *
+ * @internal
+ */
+export function extendChecks(key: string): [string, string][] {
+  return ["PEXPIREAT", "ZCARD", "ZREVRANGE", "PTTL", "TIME"].map((c) => [c, key]);
+}
 
 /**
  * Lua that moves an index key's expiry out to `at` (never in): `GT` for a key that has one, `NX`
@@ -528,7 +536,7 @@ export const EXTEND_COMMANDS = ["ZREVRANGE", "PTTL", "TIME"] as const;
  * entries (left so by hand or by a tool), and servers older than 7.0 (no `GT`/`NX`), go through
  * the `rare` helper's `extend`, so the index expires no earlier than its longest-lived entry.
  * `rareExpr` is how the script reaches that helper (`need().rare()` in a lazy script). The
- * calling script checks `ZCARD` and {@linkcode EXTEND_COMMANDS} before its first write.
+ * calling script checks {@linkcode extendChecks} before its first write.
  *
  * @internal
  */
