@@ -10,24 +10,40 @@ import { Redis as Upstash } from "@upstash/redis";
 import { LuciaError } from "lucia-auth";
 import redis, { RedisOperationError } from "../mod.ts";
 import { evictionWarning } from "../src/server_check.ts";
-import { type Admin, freshNamespaces, keysUnder, session, sleep, useRedis } from "./harness.ts";
+import { type Admin, freshNamespaces, keysUnder, session, useRedis } from "./harness.ts";
 import { rawCommand, type RedisServer, startRedisServer } from "../scripts/redis_server.ts";
-import { changesNothing, checkInvariants } from "./faults/harness.ts";
+import { changesNothing, checkInvariants, START_BUDGET_MS, waitUntil } from "./faults/harness.ts";
 import { FAULT_CLIENTS, type FaultClient } from "./faults/clients.ts";
 
-/** Runs `work` with console.warn captured; returns what was warned. */
-async function warnings(work: () => Promise<unknown>): Promise<string[]> {
+/**
+ * Runs `work` with console.warn captured; returns what was warned. The eviction check runs beside
+ * the first operation, not awaited by it: its INFO goes first on the client's connection, so once
+ * `after` (one more call over the same client) has its reply, and the microtasks queued before
+ * have run, the check is done. No wall clock.
+ */
+async function warnings(
+  work: () => Promise<unknown>,
+  after: () => Promise<unknown>,
+): Promise<string[]> {
   const seen: string[] = [];
   const original = console.warn;
   console.warn = (...args: unknown[]) => void seen.push(args.map(String).join(" "));
   try {
     await work();
-    await sleep(100); // The check runs beside the first operation, not awaited by it.
+    await after();
+    await new Promise((resolve) => setTimeout(resolve, 0));
   } finally {
     console.warn = original;
   }
   return seen;
 }
+
+/**
+ * How long a new replica may take to sync with its primary (a near-empty dataset, with
+ * `repl-diskless-sync-delay 0`), or to receive a few writes: as long as a server may take to
+ * start again (START_BUDGET_MS).
+ */
+const REPLICA_SYNC_BUDGET_MS = START_BUDGET_MS;
 
 function withUser(url: string, user: string): string {
   const u = new URL(url);
@@ -88,11 +104,11 @@ for (const kind of FAULT_CLIENTS) {
       });
 
       it("a server that may evict keys gets one warning per client, naming its policy", async () => {
+        const { adapter } = await adapterOn(server.url);
         const seen = await warnings(async () => {
-          const { adapter } = await adapterOn(server.url);
           await adapter.setSession(session("a", "u"));
           await adapter.getSession("a");
-        });
+        }, () => adapter.getSession("after"));
         assert.equal(seen.length, 1, seen.join("\n"));
         assert.match(seen[0], /maxmemory-policy is "allkeys-lru" with maxmemory 2097152 bytes/);
         assert.match(seen[0], /signing that user out everywhere would then miss live sessions/);
@@ -101,7 +117,7 @@ for (const kind of FAULT_CLIENTS) {
       it("under noeviction, a write that finds memory full fails whole with OOM, and the rest still works", async () => {
         await admin.configSet("maxmemory-policy", "noeviction");
         const { adapter, ns } = await adapterOn(server.url, { evictionWarning: false });
-        const seen = await warnings(() => adapter.getSession("x"));
+        const seen = await warnings(() => adapter.getSession("x"), () => adapter.getSession("y"));
         assert.deepEqual(seen, []);
         let stored = 0, refused: unknown;
         for (let i = 0; refused === undefined && i < 100_000; i++) {
@@ -135,11 +151,13 @@ for (const kind of FAULT_CLIENTS) {
           env: "",
           extraArgs: ["--replicaof", ctx.server.host, String(ctx.server.port)],
         });
-        for (let i = 0; i < 500; i++) {
-          const info = await rawCommand(replica.host, replica.port, "INFO replication");
-          if (info.includes("master_link_status:up")) break;
-          await sleep(20);
-        }
+        await waitUntil(
+          async () =>
+            (await rawCommand(replica.host, replica.port, "INFO replication"))
+              .includes("master_link_status:up"),
+          REPLICA_SYNC_BUDGET_MS,
+          "the replica's link to its primary is up",
+        );
       });
       after(() => replica.stop());
 
@@ -148,9 +166,11 @@ for (const kind of FAULT_CLIENTS) {
         await primary.setSession(session("s1", "u"));
         await primary.setSession(session("s2", "u"));
         const { adapter: replicaAdapter } = await adapterOn(replica.url, {}, ns);
-        for (let i = 0; i < 250 && (await replicaAdapter.getSession("s2")) === null; i++) {
-          await sleep(20); // Until the replica has synced.
-        }
+        await waitUntil(
+          async () => (await replicaAdapter.getSession("s2")) !== null,
+          REPLICA_SYNC_BUDGET_MS,
+          "the replica has the primary's sessions",
+        );
         assert.equal((await replicaAdapter.getSession("s1"))?.user_id, "u");
         assert.equal((await replicaAdapter.getSessionsByUserId("u")).length, 2);
         for (
@@ -208,7 +228,7 @@ for (const kind of FAULT_CLIENTS) {
             "b",
           ]);
           assert.deepEqual((await adapter.getSessionsByUserId("u")).map((s) => s.id), ["a", "b"]);
-        });
+        }, () => Promise.all([adapterScoped.getSession("after"), adapter.getSession("after")]));
         assert.deepEqual(seen, [], "a refused INFO is not a warning");
         await adapterScoped.deleteSessionsByUserId("u");
         assert.deepEqual(await keysUnder(ctx.admin, ns.root), []);

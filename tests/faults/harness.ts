@@ -6,9 +6,19 @@
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import process from "node:process";
 import assert from "node:assert/strict";
 import { freePort, privateServerArgs, waitUntilUp } from "../../scripts/redis_server.ts";
 import { type Admin, keysUnder } from "../harness.ts";
+
+/** How long a redis-server may take to answer after it is spawned, on a loaded machine. */
+export const SERVER_UP_MS = 5_000;
+/** Spawns tried when starting a server again (the port may still be held for a moment). */
+export const START_ATTEMPTS = 5;
+/** The pause between two of those spawns. */
+export const START_RETRY_MS = 200;
+/** The longest {@linkcode KillableServer.start} can take. */
+export const START_BUDGET_MS = START_ATTEMPTS * (SERVER_UP_MS + START_RETRY_MS);
 
 /** A private redis-server that can be killed and started again on its port. */
 export interface KillableServer {
@@ -17,8 +27,16 @@ export interface KillableServer {
   readonly port: number;
   /** Kills the server at once (SIGKILL): no shutdown, connections drop. */
   kill(): Promise<void>;
-  /** Starts it again on the same port (empty: persistence is off). */
+  /** Starts it again on the same port (empty: persistence is off), within START_BUDGET_MS. */
   start(): Promise<void>;
+  /**
+   * Freezes the server (SIGSTOP): connections stay open and commands are accepted, but nothing
+   * is answered until {@linkcode KillableServer.resume}, as with a client stuck on a dead
+   * connection.
+   */
+  freeze(): void;
+  /** Lets a frozen server go on (SIGCONT): it then runs what it was sent meanwhile. */
+  resume(): void;
   /** Stops it for good. */
   stop(): Promise<void>;
 }
@@ -29,13 +47,25 @@ export async function startKillableServer(extraArgs: string[] = []): Promise<Kil
   const port = await freePort();
   let child: ChildProcess | undefined;
   const exited = new WeakSet<ChildProcess>();
+  let frozen = false;
+  /**
+   * SIGSTOP and SIGCONT go by pid (process.kill): Deno's ChildProcess.kill() sends a signal
+   * only the first time it is called, and the last one must be free for ending the process.
+   */
+  const signalServer = (signal: "SIGSTOP" | "SIGCONT") => {
+    const proc = child;
+    if (proc?.pid === undefined || exited.has(proc)) return;
+    process.kill(proc.pid, signal);
+    frozen = signal === "SIGSTOP";
+  };
   const spawnOnce = async () => {
     const proc = spawn("redis-server", [...privateServerArgs(host, port), ...extraArgs], {
       stdio: "ignore",
     });
     proc.on("exit", () => exited.add(proc));
     child = proc;
-    await waitUntilUp(host, port, Date.now() + 5000);
+    frozen = false;
+    await waitUntilUp(host, port, Date.now() + SERVER_UP_MS);
   };
   // The port may still be held for a moment after a kill: try again.
   const start = async () => {
@@ -44,8 +74,8 @@ export async function startKillableServer(extraArgs: string[] = []): Promise<Kil
         return await spawnOnce();
       } catch (error) {
         await end("SIGKILL");
-        if (attempt === 5) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        if (attempt === START_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS));
       }
     }
   };
@@ -54,6 +84,8 @@ export async function startKillableServer(extraArgs: string[] = []): Promise<Kil
       const proc = child;
       if (proc === undefined || exited.has(proc)) return resolve();
       proc.once("exit", () => resolve());
+      if (frozen) signalServer("SIGCONT"); // A frozen server would not act on SIGTERM.
+      // The process's one ChildProcess.kill(): on Deno, later calls send nothing.
       proc.kill(signal);
     });
   await start();
@@ -63,8 +95,29 @@ export async function startKillableServer(extraArgs: string[] = []): Promise<Kil
     port,
     kill: () => end("SIGKILL"),
     start,
+    freeze: () => signalServer("SIGSTOP"),
+    resume: () => signalServer("SIGCONT"),
     stop: () => end("SIGTERM"),
   };
+}
+
+/** How often {@linkcode waitUntil} looks again. */
+export const POLL_MS = 20;
+
+/**
+ * Waits until `condition()` holds, looking every POLL_MS; fails naming `what` once `budgetMs`
+ * has passed (each caller derives its budget from what it waits for).
+ */
+export async function waitUntil(
+  condition: () => Promise<boolean> | boolean,
+  budgetMs: number,
+  what: string,
+): Promise<void> {
+  const until = performance.now() + budgetMs;
+  while (!(await condition())) {
+    if (performance.now() > until) throw new Error(`${what}: not after ${budgetMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
 }
 
 /** One key as found in Redis: its type, its value in a comparable form, and its expiry. */
