@@ -23,3 +23,16 @@ export function normalizeReply(value: unknown): Reply {
   if (Array.isArray(value)) return value.map(normalizeReply);
   throw new TypeError(`Unexpected reply from the Redis client: ${describe(value)}`);
 }
+
+/**
+ * What a reply looks like, for an error message, without its content (which may hold session ids
+ * and stored sessions): `null`, `a number`, `a string of 40 characters`, `an array of 3`.
+ *
+ * @internal
+ */
+export function replyShape(reply: Reply): string {
+  if (reply === null) return "null";
+  if (typeof reply === "number") return "a number";
+  if (typeof reply === "string") return `a string of ${reply.length} characters`;
+  return `an array of ${reply.length}`;
+}

@@ -9,6 +9,8 @@
  */
 import * as commands from "./commands.ts";
 import type { Connection, Reply } from "./connection.ts";
+import { replyShape } from "./reply.ts";
+import type { ConfirmWrites } from "./durability.ts";
 import { RedisOperationError } from "./errors.ts";
 import type { Keys } from "./options.ts";
 import type { RunOperation } from "./operation.ts";
@@ -50,7 +52,7 @@ export function updated(reply: Reply): true | string | null {
   if (Array.isArray(reply) && reply[0] === 0) {
     return stringOrNull(reply[1] ?? null, "updateSession");
   }
-  throw new TypeError(`Unexpected reply from Redis to updateSession: ${JSON.stringify(reply)}`);
+  throw new TypeError(`Unexpected reply from Redis to updateSession: ${replyShape(reply)}`);
 }
 
 /** What every store needs. @internal */
@@ -60,6 +62,11 @@ export interface StoreContext {
   readonly run: RunOperation;
   /** The cap on live sessions per user; 0 for none. */
   readonly maxSessionsPerUser: number;
+  /**
+   * Called after each revocation's writes with the keys written (`durability`: `WAIT` for the
+   * replicas); setSession calls it only under a cap, which may sign sessions out.
+   */
+  readonly confirm: ConfirmWrites;
 }
 
 /** The key of a Redis reply, shortened for a message when it is a session key. @internal */
@@ -89,7 +96,7 @@ export function checkReply(operation: string, keys: Keys, reply: Reply): Reply {
 /** A reply that is a string or null, or a TypeError saying what came instead. @internal */
 export function stringOrNull(reply: Reply, what: string): string | null {
   if (reply === null || typeof reply === "string") return reply;
-  throw new TypeError(`Unexpected reply from Redis to ${what}: ${JSON.stringify(reply)}`);
+  throw new TypeError(`Unexpected reply from Redis to ${what}: ${replyShape(reply)}`);
 }
 
 /**
@@ -100,7 +107,7 @@ export function stringOrNull(reply: Reply, what: string): string | null {
  */
 export function livePairs(reply: Reply, nested: boolean, what: string): [string, string][] {
   const unexpected = () =>
-    new TypeError(`Unexpected reply from Redis to ${what}: ${JSON.stringify(reply)}`);
+    new TypeError(`Unexpected reply from Redis to ${what}: ${replyShape(reply)}`);
   if (!Array.isArray(reply)) throw unexpected();
   const [ids, values] = nested
     ? reply
@@ -167,7 +174,9 @@ async function sessionValues(connection: Connection, keys: string[]): Promise<Re
  *
  * @internal
  */
-export function scriptStore({ connection, keys, run, maxSessionsPerUser }: StoreContext): Store {
+export function scriptStore(
+  { connection, keys, run, maxSessionsPerUser, confirm }: StoreContext,
+): Store {
   const script = scriptRunner(connection);
   const cap = String(maxSessionsPerUser);
   return {
@@ -190,9 +199,10 @@ export function scriptStore({ connection, keys, run, maxSessionsPerUser }: Store
 
     insert: (record) =>
       run("setSession", keys.sessionForLog(record.id), async () => {
+        const key = keys.session(record.id);
         const reply = await script(SET_SESSION, {
           keys: {
-            session_key: keys.session(record.id),
+            session_key: key,
             index_key: keys.userSession(record.userId),
           },
           args: {
@@ -204,17 +214,24 @@ export function scriptStore({ connection, keys, run, maxSessionsPerUser }: Store
             cap,
           },
         });
-        return checkReply("setSession", keys, reply) === 1;
+        const stored = checkReply("setSession", keys, reply) === 1;
+        // Under a cap the script may have signed the user's oldest sessions out.
+        if (stored && maxSessionsPerUser > 0) {
+          await confirm("setSession", keys.sessionForLog(record.id), [key]);
+        }
+        return stored;
       }),
 
     remove: (ids) =>
       run("deleteSession", keys.sessionForLog(ids[0] ?? ""), async () => {
+        const sessionKeys = [...new Set(ids)].map(keys.session);
         const reply = await script(DELETE_SESSION, {
           keys: {},
           args: { index_prefix: keys.userSessionPrefix, session_prefix: keys.sessionPrefix },
-          rest: [...new Set(ids)].map(keys.session),
+          rest: sessionKeys,
         });
         checkReply("deleteSession", keys, reply);
+        await confirm("deleteSession", keys.sessionForLog(ids[0] ?? ""), sessionKeys);
       }),
 
     removeUser: (userId) => {
@@ -225,6 +242,7 @@ export function scriptStore({ connection, keys, run, maxSessionsPerUser }: Store
           args: { session_prefix: keys.sessionPrefix, user_id: userId },
         });
         checkReply("deleteSessionsByUserId", keys, reply);
+        await confirm("deleteSessionsByUserId", index, [index]);
       });
     },
 

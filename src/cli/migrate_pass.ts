@@ -9,6 +9,7 @@
 import * as commands from "../commands.ts";
 import type { Reply } from "../connection.ts";
 import { convertLegacyIndex } from "../legacy.ts";
+import { replyShape } from "../reply.ts";
 import { scriptRunner } from "../scripts.ts";
 import { atLeast, type Context, type Node, patternOf } from "./context.ts";
 import { MIGRATE_SCRIPTS } from "./migrate_lua.ts";
@@ -78,7 +79,7 @@ async function scanEach(context: Context, prefix: string, batch: number, work: W
       const reply = await node.send(["SCAN", cursor, "MATCH", pattern, "COUNT", String(batch)]);
       const [next, keys] = Array.isArray(reply) ? reply : [];
       if (typeof next !== "string" || !Array.isArray(keys)) {
-        throw new TypeError(`Unexpected reply from Redis to SCAN: ${JSON.stringify(reply)}`);
+        throw new TypeError(`Unexpected reply from Redis to SCAN: ${replyShape(reply as Reply)}`);
       }
       return { next, keys: keys.map(String) };
     };
