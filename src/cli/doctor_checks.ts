@@ -69,7 +69,8 @@ export function versionCheck(version: readonly number[]): Check {
       name: "version",
       status: "fail",
       finding: `Redis ${text}: the adapter needs 6.2 or later (SET … PXAT)`,
-      advice: "Upgrade Redis to 6.2 or later (7.0 or later for SORT_RO and PEXPIREAT … GT).",
+      advice:
+        "Upgrade Redis to 6.2 or later (7.0 or later for PEXPIREAT … GT and the scripts' ACL checks).",
     };
 }
 
@@ -198,6 +199,8 @@ export async function permissionsCheck(
   const session = keys.session(probe), index = keys.userSession(probe);
   const needed: [string, RedisCommand][] = [
     ["GET", commands.get(session)],
+    ["ZRANGE", commands.zrange(index, "0", "-1")],
+    ["MGET", commands.mget([session])],
     ["EVAL", commands.eval("return 1", [session], [])],
   ];
   const missing: string[] = [];
@@ -231,12 +234,6 @@ export async function permissionsCheck(
       commands.evalsha("0".repeat(40), [session], []),
       "whole scripts are sent every time",
     ],
-    // The cluster path never sends SORT_RO.
-    ...(connection.cluster ? [] : [[
-      "SORT_RO",
-      commands.sortRo(index, ["#", `${keys.sessionPrefix}*`]),
-      "reads use a script instead",
-    ] as [string, RedisCommand, string]]),
     ["INFO", commands.info("memory"), "no eviction warning from the adapter"],
   ];
   const degraded: string[] = [];
@@ -254,8 +251,7 @@ export async function permissionsCheck(
       name: "permissions",
       status: "warn",
       finding: `the adapter works, but refused: ${degraded.join(", ")}`,
-      advice: `Allow ${degraded.map((d) => d.split(" ")[0]).join(", ")} for the adapter's user` +
-        (degraded.some((d) => d.startsWith("SORT_RO")) ? " (SORT_RO … GET needs ~*)." : "."),
+      advice: `Allow ${degraded.map((d) => d.split(" ")[0]).join(", ")} for the adapter's user.`,
     };
   }
   return { name: "permissions", status: "ok", finding: scope };
