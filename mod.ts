@@ -37,6 +37,11 @@ export type { NodeRedisClient, NodeRedisCluster } from "./src/node_redis.ts";
 export type { IoRedisClient, IoRedisCluster } from "./src/ioredis.ts";
 export type { BunRedisClient } from "./src/bun_redis.ts";
 export type { UpstashRedisClient } from "./src/upstash.ts";
-export { DeadlineError, InvalidSessionDataError, RedisOperationError } from "./src/errors.ts";
+export {
+  DeadlineError,
+  DurabilityError,
+  InvalidSessionDataError,
+  RedisOperationError,
+} from "./src/errors.ts";
 export type { RedisSessionAdapterOptions } from "./src/options.ts";
 export type { SessionSchema, StoredSession } from "./src/session.ts";

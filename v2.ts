@@ -41,6 +41,7 @@ export type { UpstashRedisClient } from "./src/upstash.ts";
 export {
   DeadlineError,
   DuplicateSessionIdError,
+  DurabilityError,
   InvalidSessionDataError,
   RedisOperationError,
 } from "./src/errors.ts";

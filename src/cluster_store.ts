@@ -77,7 +77,9 @@ function scored(reply: Reply): [string, number][] {
  *
  * @internal
  */
-export function clusterStore({ connection, keys, run, maxSessionsPerUser }: StoreContext): Store {
+export function clusterStore(
+  { connection, keys, run, maxSessionsPerUser, confirm }: StoreContext,
+): Store {
   const script = scriptRunner(connection);
   const cap = String(maxSessionsPerUser);
 
@@ -177,10 +179,18 @@ export function clusterStore({ connection, keys, run, maxSessionsPerUser }: Stor
     }
     const over = (added[1] ?? []).map(String);
     if (over.length > 0) await signOutOldest(record.userId, over);
+    if (maxSessionsPerUser > 0) {
+      await confirm("setSession", keys.sessionForLog(record.id), [
+        index,
+        key,
+        ...over.map(keys.session),
+      ]);
+    }
     return true;
   };
 
-  const removeOne = async (id: string) => {
+  /** Deletes one session, then its index entry; returns the keys it wrote. */
+  const removeOne = async (id: string): Promise<string[]> => {
     const key = keys.session(id);
     const reply = checkReply(
       "deleteSession",
@@ -189,13 +199,14 @@ export function clusterStore({ connection, keys, run, maxSessionsPerUser }: Stor
     );
     const [deleted, value] = reply as [number, string | null];
     const owner = deleted === 1 && value !== null ? ownerOf(value) : undefined;
-    if (owner === undefined) return;
+    if (owner === undefined) return [key];
     const index = keys.userSession(owner);
     await onIndex(
       "deleteSession",
       owner,
       () => script(S.indexDrop, { keys: { index_key: index }, args: {}, rest: [id] }),
     );
+    return [key, index];
   };
 
   /**
@@ -277,7 +288,8 @@ export function clusterStore({ connection, keys, run, maxSessionsPerUser }: Stor
 
     remove: (ids) =>
       run("deleteSession", keys.sessionForLog(ids[0] ?? ""), async () => {
-        await Promise.all([...new Set(ids)].map(removeOne));
+        const written = await Promise.all([...new Set(ids)].map(removeOne));
+        await confirm("deleteSession", keys.sessionForLog(ids[0] ?? ""), written.flat());
       }),
 
     removeUser: (userId) => {
@@ -305,6 +317,10 @@ export function clusterStore({ connection, keys, run, maxSessionsPerUser }: Stor
           });
           checkReply("deleteSessionsByUserId", keys, reply);
         }
+        await confirm("deleteSessionsByUserId", index, [
+          index,
+          ...entries.map(([id]) => keys.session(id)),
+        ]);
       });
     },
   };

@@ -118,6 +118,18 @@ export function info(section: string): Command {
 }
 
 /**
+ * `WAIT numreplicas timeout`: blocks this connection until `replicas` replicas have acknowledged
+ * every write it sent before, or `timeout` ms have passed; replies with how many did. It has no
+ * key, but it must reach the node that took the write: `routeKey` (the key written) routes it on a
+ * cluster, and is neither sent nor prefixed.
+ *
+ * @internal
+ */
+export function wait(replicas: number, timeout: number, routeKey: string): Command {
+  return { args: ["WAIT", String(replicas), String(timeout)], keys: [], route: routeKey };
+}
+
+/**
  * `EVAL source numkeys key… arg…`: runs a Lua script (and loads it into the script cache).
  * Exported as `eval`, which cannot be the name of a binding: call it as `commands.eval(…)`.
  *

@@ -28,6 +28,12 @@ export interface Command {
    * `[]` for a command without keys (`TIME`, `INFO`, or a script given no keys).
    */
   readonly keys: readonly number[];
+  /**
+   * A key to route by that is not one of the arguments (`WAIT` after a write to that key goes to
+   * the node that took the write): a cluster connection routes by it instead of the first key. It
+   * is used for routing only, never sent, and never given a client's key prefix.
+   */
+  readonly route?: string;
 }
 
 /**
@@ -39,8 +45,9 @@ export interface Command {
  */
 export interface Connection {
   /**
-   * Sends `command`. A cluster client routes it by its first key (`args[keys[0]]`), and sends
-   * one without keys, or whose first key is `""`, to any node. Keys are sent exactly as given.
+   * Sends `command`. A cluster client routes it by its `route` if it has one, else by its first
+   * key (`args[keys[0]]`), and sends one without either, or whose key is `""`, to any node. Keys
+   * are sent exactly as given.
    */
   send(command: Command): Promise<Reply>;
   /**
@@ -59,6 +66,17 @@ export interface Connection {
    * cannot find a failed-over primary by itself uses it to make the client look again.
    */
   stalled?(): void;
+  /**
+   * Why `WAIT` cannot tell whether this client's writes reached the replicas, if it cannot: set by
+   * a client whose commands may each travel over a different connection (HTTP).
+   */
+  readonly noWait?: string;
+  /**
+   * The address of the primary serving `key` by the cluster client's own map (`undefined` when
+   * unknown): a cluster connection has it, so that one `WAIT` per node follows an operation's
+   * writes to several keys.
+   */
+  primaryOf?(key: string): string | undefined;
 }
 
 /**

@@ -150,6 +150,68 @@ export class DeadlineError extends RedisOperationError {
 }
 
 /**
+ * Thrown, with the `durability` option, when a revocation (`deleteSession`,
+ * `deleteSessionsByUserId`, or `setSession` under a `maxSessionsPerUser` cap) is applied on the
+ * primary but `WAIT` did not report enough replicas with it within the option's timeout: a
+ * failover before they catch up could bring the revoked sessions back. The change is applied on
+ * the primary, so a retry is safe (it changes nothing more, and waits again).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DurabilityError, RedisOperationError } from "@lucia-auth/adapter-session-redis";
+ *
+ * const error = new DurabilityError("deleteSession", "session:3f9a1c…", {
+ *   confirmed: 0,
+ *   replicas: 1,
+ *   timeout: 500,
+ * });
+ * assert.ok(error instanceof RedisOperationError);
+ * assert.equal(error.name, "DurabilityError");
+ * assert.equal(error.confirmed, 0);
+ * assert.match(error.message, /^deleteSession is applied on the primary, but 0 of 1 replica/);
+ * assert.match(error.message, /a retry is safe/);
+ * ```
+ */
+export class DurabilityError extends RedisOperationError {
+  /** How many replicas confirmed the change (the fewest, when it was sent to several primaries). */
+  readonly confirmed: number;
+  /** How many replicas the `durability` option asks for. */
+  readonly replicas: number;
+  /** The option's timeout, in milliseconds: how long `WAIT` waited. */
+  readonly timeout: number;
+
+  /**
+   * Creates the error; the adapter throws it.
+   *
+   * @param operation The adapter operation whose change is not confirmed.
+   * @param key The key it was about (session ids already shortened).
+   * @param counts `confirmed`: replicas that confirmed; `replicas`: replicas asked for; `timeout`:
+   * how long `WAIT` waited, in milliseconds.
+   */
+  constructor(
+    operation: string,
+    key: string,
+    counts: { confirmed: number; replicas: number; timeout: number },
+  ) {
+    const { confirmed, replicas, timeout } = counts;
+    super(
+      operation,
+      key,
+      undefined,
+      `${operation} is applied on the primary, but ${confirmed} of ${replicas} ` +
+        `replica${replicas === 1 ? "" : "s"} asked for confirmed it within ${timeout} ms ` +
+        `(WAIT, Redis key "${key}"): a failover before the replicas catch up could undo it. ` +
+        "The change stays applied on the primary, so a retry is safe.",
+    );
+    this.name = "DurabilityError";
+    this.confirmed = confirmed;
+    this.replicas = replicas;
+    this.timeout = timeout;
+  }
+}
+
+/**
  * Thrown by the Lucia v2 adapter's `setSession` when the session's id is taken by another
  * session: nothing is written. (Lucia v2 has no error code for it; Lucia v1's adapter throws
  * Lucia's `LuciaError("AUTH_DUPLICATE_SESSION_ID")` instead.) `key` names the session key, with

@@ -11,6 +11,7 @@
  */
 import { CANNOT_CREATE, isObject } from "./_util.ts";
 import type { Command, Connection } from "./connection.ts";
+import { keySlot } from "./key_slot.ts";
 import { normalizeReply } from "./reply.ts";
 
 /**
@@ -108,6 +109,46 @@ function withoutArguments(error: unknown): unknown {
   return error;
 }
 
+/** What the adapter reads of an ioredis `Cluster`'s own map, to route a command without keys. */
+interface ClusterMap {
+  /** By slot: the addresses (`host:port`) of the nodes serving it, the primary first. */
+  readonly slots: readonly (readonly string[] | undefined)[];
+  /** The client's connection to each primary. */
+  nodes(
+    role: "master",
+  ): { options: { host?: string; port?: number }; call: IoRedisClient["call"] }[];
+}
+
+function isClusterMap(client: unknown): client is ClusterMap {
+  return isObject(client) && Array.isArray(client.slots) && typeof client.nodes === "function";
+}
+
+/** The address of the primary serving `key`'s slot, by the Cluster's own map. */
+function primaryOf(client: IoRedisClient, key: string): string | undefined {
+  return isClusterMap(client) ? client.slots[keySlot(key)]?.[0] : undefined;
+}
+
+/**
+ * Sends a command without keys to the primary serving `route`'s slot, over the very connection
+ * the Cluster sends that slot's writes on (ioredis sends a command without keys to a random
+ * node, and its `call()` has no way to name one).
+ */
+async function callRouted(client: IoRedisClient, route: string, args: string[]) {
+  const address = primaryOf(client, route);
+  const node = address === undefined || !isClusterMap(client)
+    ? undefined
+    : client.nodes("master").find((n) => `${n.options.host}:${n.options.port}` === address);
+  if (node === undefined) {
+    throw new Error(
+      `The ioredis Cluster knows no primary for slot ${keySlot(route)}, so ${
+        args[0]
+      } cannot be sent to the node that took the write`,
+    );
+  }
+  const [name, ...rest] = args;
+  return await node.call(name, ...rest);
+}
+
 /** A connection over an ioredis client or Cluster. */
 function ioRedisConnection(client: IoRedisClient): Connection {
   const keyPrefix = client.options.keyPrefix ?? "";
@@ -116,9 +157,11 @@ function ioRedisConnection(client: IoRedisClient): Connection {
       `${CANNOT_CREATE}: the ioredis client's keyPrefix must be a string, got ${typeof keyPrefix}`,
     );
   }
+  const routed = client.isCluster;
   return {
     keyPrefix,
     cluster: client.isCluster,
+    ...(routed ? { primaryOf: (key: string) => primaryOf(client, key) } : {}),
     send: async (command) => {
       if ((client.options.keyPrefix ?? "") !== keyPrefix) {
         throw new Error(
@@ -130,6 +173,10 @@ function ioRedisConnection(client: IoRedisClient): Connection {
         ? command.args
         : withoutKeyPrefix(command, keyPrefix);
       try {
+        // A command routed by a key it does not carry (`WAIT`) has no key ioredis could route by.
+        if (routed && command.route !== undefined && command.keys.length === 0) {
+          return normalizeReply(await callRouted(client, command.route, [name, ...args]));
+        }
         return normalizeReply(await client.call(name, ...args));
       } catch (error) {
         throw withoutArguments(error);

@@ -95,10 +95,14 @@ function nudge(cluster: NodeRedisCluster): void {
   }
 }
 
-/** The key a cluster routes `command` by: its first key; undefined (any node) for none or `""`. */
+/**
+ * The key a cluster routes `command` by: its `route` (a key written, for `WAIT`), else its first
+ * key; undefined (any node) for none or `""`.
+ */
 function routingKey(command: Command): string | undefined {
   const i = command.keys[0];
-  return i === undefined || command.args[i] === "" ? undefined : command.args[i];
+  const key = command.route ?? (i === undefined ? undefined : command.args[i]);
+  return key === "" ? undefined : key;
 }
 
 /** True for a failure of the connection (as opposed to an error reply from Redis). */
@@ -127,6 +131,7 @@ function nodeRedisClusterConnection(cluster: NodeRedisCluster): Connection {
     keyPrefix: "",
     cluster: true,
     stalled,
+    primaryOf: (key) => primaryOf(cluster, key),
     send: async (command) => {
       try {
         return normalizeReply(await cluster.sendCommand(routingKey(command), false, command.args));

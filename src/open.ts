@@ -4,8 +4,10 @@
  *
  * @module
  */
+import { CANNOT_CREATE } from "./_util.ts";
 import { type RedisClient, toConnection } from "./client.ts";
 import { clusterStore } from "./cluster_store.ts";
+import { writeConfirmer } from "./durability.ts";
 import { operationRunner } from "./operation.ts";
 import { type Keys, type Settings, withKeyPrefix } from "./options.ts";
 import { assertId, parseSession, type StoredSession } from "./session.ts";
@@ -22,10 +24,22 @@ export function openStore(
   settings: Settings,
 ): { keys: Keys; store: Store } {
   const connection = toConnection(redisClient);
+  if (settings.durability !== undefined && connection.noWait !== undefined) {
+    throw new TypeError(
+      `${CANNOT_CREATE}: option "durability" needs a client that sends each command over one ` +
+        `connection, so that WAIT follows the write on it; ${connection.noWait}`,
+    );
+  }
   const keys = withKeyPrefix(settings.keys, connection.keyPrefix);
   const run = operationRunner(redisClient, connection, settings);
   const open = connection.cluster ? clusterStore : scriptStore;
-  const store = open({ connection, keys, run, maxSessionsPerUser: settings.maxSessionsPerUser });
+  const store = open({
+    connection,
+    keys,
+    run,
+    maxSessionsPerUser: settings.maxSessionsPerUser,
+    confirm: writeConfirmer(connection, settings.durability),
+  });
   return { keys, store };
 }
 

@@ -70,6 +70,24 @@ export interface RedisSessionAdapterOptions {
    * @default {true}
    */
   evictionWarning?: boolean;
+  /**
+   * Makes revocations survive a failover: every operation that signs sessions out
+   * (`deleteSession`, `deleteSessionsByUserId`, and `setSession` when `maxSessionsPerUser` is
+   * set, since it may sign the oldest sessions out) resolves only once `WAIT replicas timeout`,
+   * sent on the client's connection right after the write, reports at least `replicas` replicas
+   * with it; otherwise it rejects with a `DurabilityError` (the change is applied on the primary,
+   * and a retry is safe). Logins without a cap do not wait. Refused for Upstash (HTTP: no one
+   * connection to `WAIT` on). See the README's "Replication and failover" for what it promises
+   * and what it does not.
+   *
+   * @default {undefined} (off: a revocation resolves once the primary has applied it)
+   */
+  durability?: {
+    /** How many replicas must have the change (a positive integer). */
+    replicas: number;
+    /** How long `WAIT` may wait for them, in milliseconds (a positive integer). */
+    timeout: number;
+  };
 }
 
 /**
@@ -110,6 +128,13 @@ export interface RedisSessionAdapterV2Options {
   maxSessionsPerUser?: number;
   /** As {@linkcode RedisSessionAdapterOptions.evictionWarning}. @default {true} */
   evictionWarning?: boolean;
+  /** As {@linkcode RedisSessionAdapterOptions.durability}. @default {undefined} (off) */
+  durability?: {
+    /** How many replicas must have the change (a positive integer). */
+    replicas: number;
+    /** How long `WAIT` may wait for them, in milliseconds (a positive integer). */
+    timeout: number;
+  };
 }
 
 /** The key names the adapter uses, built from the namespaces. @internal */
@@ -132,6 +157,14 @@ export interface Settings {
   readonly deadline: number | undefined;
   readonly maxSessionsPerUser: number;
   readonly evictionWarning: boolean;
+  /** `WAIT` after each revocation, or undefined (off). */
+  readonly durability: Durability | undefined;
+}
+
+/** The `durability` option, checked. @internal */
+export interface Durability {
+  readonly replicas: number;
+  readonly timeout: number;
 }
 
 function assertOnlyKeys(value: object, known: readonly string[], where: string): void {
@@ -250,7 +283,7 @@ export function resolveV2Options(options: RedisSessionAdapterV2Options | undefin
 }
 
 /** The options both adapters share. */
-const LIMITS = ["deadline", "maxSessionsPerUser", "evictionWarning"] as const;
+const LIMITS = ["deadline", "maxSessionsPerUser", "evictionWarning", "durability"] as const;
 
 /** An options object (or undefined: empty) with only `known` keys, as a record. */
 function checkedObject(
@@ -276,6 +309,22 @@ function limits(given: Record<string, unknown>): Omit<Settings, "keys"> {
     deadline: positive(given.deadline, "deadline", false),
     maxSessionsPerUser: positive(given.maxSessionsPerUser, "maxSessionsPerUser", true) ?? 0,
     evictionWarning: (given.evictionWarning as boolean | undefined) ?? true,
+    durability: durability(given.durability),
+  };
+}
+
+/** The `durability` option: `{ replicas, timeout }`, both positive integers, or undefined. */
+function durability(value: unknown): Durability | undefined {
+  if (value === undefined) return undefined;
+  const given = checkedObject(value, ["replicas", "timeout"], "durability.");
+  for (const name of ["replicas", "timeout"] as const) {
+    if (given[name] === undefined) {
+      throw new TypeError(`${CANNOT_CREATE}: option "durability.${name}" is missing`);
+    }
+  }
+  return {
+    replicas: positive(given.replicas, "durability.replicas", true) as number,
+    timeout: positive(given.timeout, "durability.timeout", true) as number,
   };
 }
 

@@ -10,6 +10,7 @@
 import * as commands from "./commands.ts";
 import type { Connection, Reply } from "./connection.ts";
 import { replyShape } from "./reply.ts";
+import type { ConfirmWrites } from "./durability.ts";
 import { RedisOperationError } from "./errors.ts";
 import type { Keys } from "./options.ts";
 import type { RunOperation } from "./operation.ts";
@@ -61,6 +62,11 @@ export interface StoreContext {
   readonly run: RunOperation;
   /** The cap on live sessions per user; 0 for none. */
   readonly maxSessionsPerUser: number;
+  /**
+   * Called after each revocation's writes with the keys written (`durability`: `WAIT` for the
+   * replicas); setSession calls it only under a cap, which may sign sessions out.
+   */
+  readonly confirm: ConfirmWrites;
 }
 
 /** The key of a Redis reply, shortened for a message when it is a session key. @internal */
@@ -168,7 +174,9 @@ async function sessionValues(connection: Connection, keys: string[]): Promise<Re
  *
  * @internal
  */
-export function scriptStore({ connection, keys, run, maxSessionsPerUser }: StoreContext): Store {
+export function scriptStore(
+  { connection, keys, run, maxSessionsPerUser, confirm }: StoreContext,
+): Store {
   const script = scriptRunner(connection);
   const cap = String(maxSessionsPerUser);
   return {
@@ -191,9 +199,10 @@ export function scriptStore({ connection, keys, run, maxSessionsPerUser }: Store
 
     insert: (record) =>
       run("setSession", keys.sessionForLog(record.id), async () => {
+        const key = keys.session(record.id);
         const reply = await script(SET_SESSION, {
           keys: {
-            session_key: keys.session(record.id),
+            session_key: key,
             index_key: keys.userSession(record.userId),
           },
           args: {
@@ -205,17 +214,24 @@ export function scriptStore({ connection, keys, run, maxSessionsPerUser }: Store
             cap,
           },
         });
-        return checkReply("setSession", keys, reply) === 1;
+        const stored = checkReply("setSession", keys, reply) === 1;
+        // Under a cap the script may have signed the user's oldest sessions out.
+        if (stored && maxSessionsPerUser > 0) {
+          await confirm("setSession", keys.sessionForLog(record.id), [key]);
+        }
+        return stored;
       }),
 
     remove: (ids) =>
       run("deleteSession", keys.sessionForLog(ids[0] ?? ""), async () => {
+        const sessionKeys = [...new Set(ids)].map(keys.session);
         const reply = await script(DELETE_SESSION, {
           keys: {},
           args: { index_prefix: keys.userSessionPrefix, session_prefix: keys.sessionPrefix },
-          rest: [...new Set(ids)].map(keys.session),
+          rest: sessionKeys,
         });
         checkReply("deleteSession", keys, reply);
+        await confirm("deleteSession", keys.sessionForLog(ids[0] ?? ""), sessionKeys);
       }),
 
     removeUser: (userId) => {
@@ -226,6 +242,7 @@ export function scriptStore({ connection, keys, run, maxSessionsPerUser }: Store
           args: { session_prefix: keys.sessionPrefix, user_id: userId },
         });
         checkReply("deleteSessionsByUserId", keys, reply);
+        await confirm("deleteSessionsByUserId", index, [index]);
       });
     },
 

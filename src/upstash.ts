@@ -82,6 +82,8 @@ function upstashConnection(client: UpstashRedisClient): Connection {
   return {
     keyPrefix: "",
     cluster: false,
+    noWait: "Upstash sends each command as its own HTTP request, which may reach a different " +
+      "connection than the write did (WAIT would not count the write)",
     send: async (command) => {
       // A Redis error is an HTTP 400, which the requester itself rejects with an UpstashError
       // carrying Redis's message; an `error` field in a 200 reply is handled the same way.

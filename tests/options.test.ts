@@ -4,7 +4,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createClient } from "redis4";
+import { Redis as Upstash } from "@upstash/redis";
 import redis, { type RedisSessionAdapterOptions } from "../mod.ts";
+import redisV2 from "../v2.ts";
 import { shortId } from "../src/errors.ts";
 import { useRedis } from "./harness.ts";
 
@@ -60,6 +62,66 @@ describe("Options", () => {
     assert.equal(typeof redis(idle)().getSession, "function");
     assert.equal(typeof redis(idle, {})().getSession, "function");
     assert.equal(typeof redis(idle, { namespaces: {} })().getSession, "function");
+  });
+});
+
+describe("The durability option", () => {
+  const durability = (value: unknown) => ({ durability: value });
+  const throwsRange = (options: unknown, message: RegExp) =>
+    assert.throws(
+      () => redis(idle, options as RedisSessionAdapterOptions),
+      (error: unknown) => error instanceof RangeError && message.test(error.message),
+    );
+
+  it("takes a positive integer count of replicas and timeout in ms, on both entries", () => {
+    assert.equal(typeof redis(idle, { durability: { replicas: 1, timeout: 500 } }), "function");
+    const v2 = redisV2(idle, { durability: { replicas: 2, timeout: 50 } });
+    assert.equal(typeof v2().deleteSession, "function");
+  });
+
+  it("anything else is a TypeError or RangeError naming the field, before anything is sent", () => {
+    rejectsOptions(durability(1), /option "durability" must be an object, got number/);
+    rejectsOptions(durability(null), /option "durability" must be an object, got null/);
+    rejectsOptions(durability({ replicas: 1 }), /option "durability.timeout" is missing/);
+    rejectsOptions(durability({ timeout: 1 }), /option "durability.replicas" is missing/);
+    rejectsOptions(
+      durability({ replicas: 1, timeout: 1, aof: 1 }),
+      /unknown option "durability.aof" \(known: "durability.replicas", "durability.timeout"\)/,
+    );
+    rejectsOptions(
+      durability({ replicas: "1", timeout: 1 }),
+      /"durability.replicas" must be a number/,
+    );
+    throwsRange(
+      durability({ replicas: 0, timeout: 1 }),
+      /"durability.replicas" must be a positive integer, got 0/,
+    );
+    throwsRange(
+      durability({ replicas: 1.5, timeout: 1 }),
+      /"durability.replicas" must be a positive integer/,
+    );
+    throwsRange(
+      durability({ replicas: 1, timeout: 0 }),
+      /"durability.timeout" must be a positive integer, got 0/,
+    );
+    throwsRange(durability({ replicas: 1, timeout: Infinity }), /"durability.timeout"/);
+    assert.throws(
+      () => redisV2(idle, { durability: { replicas: -1, timeout: 1 } }),
+      /^RangeError: Cannot create the Redis session adapter: option "durability.replicas"/,
+    );
+  });
+
+  it("is refused for Upstash, whose HTTP requests may each reach another connection", () => {
+    const upstash = new Upstash({ url: "https://example.upstash.io", token: "token" });
+    const message =
+      /^Cannot create the Redis session adapter: option "durability" needs a client that sends each command over one connection, so that WAIT follows the write on it; Upstash/;
+    for (const open of [redis, redisV2] as const) {
+      assert.throws(
+        () => open(upstash, { durability: { replicas: 1, timeout: 100 } }),
+        (error: unknown) => error instanceof TypeError && message.test(error.message),
+      );
+      assert.equal(typeof open(upstash), "function");
+    }
   });
 });
 

@@ -20,5 +20,6 @@ export function storeOf(context: Context): { keys: Keys; store: Store } {
     deadline: undefined,
     maxSessionsPerUser: 0,
     evictionWarning: false,
+    durability: undefined,
   });
 }
