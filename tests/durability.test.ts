@@ -1,0 +1,274 @@
+/**
+ * The `durability` option against a real primary and replica (tests/durability_fixture.ts: the
+ * replication link runs through a stalling TCP proxy): revocations resolve once the replica has
+ * them, reject with a DurabilityError within the option's timeout while the link stalls (having
+ * changed on the primary only what they applied), and none that resolved is lost when the replica
+ * is promoted; a control run without the option loses some, so the check can fail.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { createClient } from "redis4";
+import { LuciaError } from "lucia-auth";
+import redis, { DurabilityError, RedisOperationError } from "../mod.ts";
+import redisV2, { DurabilityError as DurabilityErrorV2 } from "../v2.ts";
+import type { RedisServer } from "../scripts/redis_server.ts";
+import { type KeyState, snapshot } from "./faults/harness.ts";
+import { freshNamespaces, session } from "./harness.ts";
+import type { OpenedClient } from "./contract.ts";
+import {
+  type FailoverPlan,
+  type ProxiedReplica,
+  signOutThroughFailover,
+  startPrimary,
+  startProxiedReplica,
+} from "./durability_fixture.ts";
+import { type ClientSetup, setupNamed, setupsIn } from "./setups.ts";
+
+/** The option's timeout in these tests, in ms: how long a revocation waits for the replica. */
+const TIMEOUT = 400;
+/** How much later than the timeout a rejection may come: scheduling and a round trip. */
+const MARGIN = TIMEOUT / 2;
+const DURABILITY = { replicas: 1, timeout: TIMEOUT };
+
+/** A sign-out run: 3 rejected sign-outs' worth of stall with the option (about 1.2 s). */
+const PLAN: FailoverPlan = {
+  users: 40,
+  sessionsPerUser: 3,
+  beforeStall: 20,
+  stallMs: 2.5 * TIMEOUT,
+};
+
+const SETUPS: ClientSetup[] = [
+  setupNamed("node-redis 5"),
+  setupNamed("ioredis 5"),
+  ...setupsIn("Bun"),
+];
+
+type Admin = ReturnType<typeof createClient>;
+
+/** Runs `work` and returns how long it took to reject, and with what. */
+async function rejection(work: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
+  const started = performance.now();
+  try {
+    await work();
+  } catch (error) {
+    return { error, ms: performance.now() - started };
+  }
+  assert.fail("expected a rejection");
+}
+
+/** Asserts a DurabilityError for `operation` that came after the timeout, and not much later. */
+function assertDurabilityError(
+  { error, ms }: { error: unknown; ms: number },
+  operation: string,
+): void {
+  assert.ok(error instanceof DurabilityError, `a DurabilityError, got ${String(error)}`);
+  assert.ok(error instanceof RedisOperationError);
+  assert.equal(error.name, "DurabilityError");
+  assert.equal(error.operation, operation);
+  assert.deepEqual([error.confirmed, error.replicas, error.timeout], [0, 1, TIMEOUT]);
+  assert.match(
+    error.message,
+    new RegExp(`^${operation} is applied on the primary, but 0 of 1 replica asked for`),
+  );
+  assert.match(error.message, /within 400 ms/);
+  assert.match(error.message, /a failover before the replicas catch up could undo it/);
+  assert.match(error.message, /so a retry is safe\.$/);
+  assert.ok(ms >= TIMEOUT * 0.95, `rejected after ${ms.toFixed(0)} ms, before the timeout`);
+  assert.ok(ms <= TIMEOUT + MARGIN, `rejected after ${ms.toFixed(0)} ms`);
+}
+
+/** `before` less the keys `removed`, with `entries` dropped from the index `index`. */
+function without(
+  before: Map<string, KeyState>,
+  removed: string[],
+  index?: { key: string; ids: string[] },
+): Map<string, KeyState> {
+  const out = new Map(before);
+  for (const key of removed) out.delete(key);
+  if (index) {
+    const state = out.get(index.key)!;
+    const value = (state.value as { value: string; score: number }[])
+      .filter((entry) => !index.ids.includes(entry.value));
+    out.set(index.key, { ...state, value });
+  }
+  return out;
+}
+
+describe("durability: WAIT after every revocation", () => {
+  let primary: RedisServer;
+  let admin: Admin;
+  before(async () => {
+    primary = await startPrimary();
+    admin = createClient({ url: primary.url });
+    await admin.connect();
+  });
+  after(async () => {
+    await admin?.quit();
+    await primary?.stop();
+  });
+
+  for (const setup of SETUPS) {
+    describe(`over ${setup.name}`, { skip: setup.skip?.reason }, () => {
+      const opened: OpenedClient[] = [];
+      const replicas: ProxiedReplica[] = [];
+      const ownPrimaries: RedisServer[] = [];
+      let replica: ProxiedReplica;
+      let onReplica: Admin;
+      before(async () => {
+        replica = await startProxiedReplica(primary);
+        replicas.push(replica);
+        onReplica = createClient({ url: replica.server.url });
+        await onReplica.connect();
+      });
+      after(async () => {
+        await onReplica?.quit();
+        for (const o of opened) await o.close();
+        for (const r of replicas) await r.stop();
+        for (const p of ownPrimaries) await p.stop();
+      });
+      const client = async () => {
+        const o = await setup.open(primary);
+        opened.push(o);
+        return o.client as Parameters<typeof redis>[0];
+      };
+      const adapterOn = async (
+        ns: { session: string; userSession: string },
+        options: Parameters<typeof redis>[1] = {},
+      ) =>
+        redis(await client(), {
+          namespaces: { session: ns.session, userSession: ns.userSession },
+          evictionWarning: false,
+          ...options,
+        })(LuciaError);
+
+      it("with the link healthy, revocations resolve, and the replica has them as they do", async () => {
+        const ns = freshNamespaces();
+        const adapter = await adapterOn(ns, { durability: DURABILITY, maxSessionsPerUser: 2 });
+        await adapter.setSession(session("s1", "u", 1000 * 60));
+        await adapter.setSession(session("s2", "u", 2000 * 60));
+        await adapter.setSession(session("v1", "v"));
+        await adapter.setSession(session("v2", "v"));
+        // No polling: the replica has each change by the time the call resolves.
+        await adapter.deleteSession("s1");
+        assert.equal(await onReplica.get(`${ns.session}:s1`), null);
+        await adapter.deleteSessionsByUserId("v");
+        assert.deepEqual(await onReplica.mGet([`${ns.session}:v1`, `${ns.session}:v2`]), [
+          null,
+          null,
+        ]);
+        // The cap of 2 signs s2 out (it expires first) when s3 and s4 come.
+        await adapter.setSession(session("s3", "u"));
+        await adapter.setSession(session("s4", "u"));
+        assert.equal(await onReplica.get(`${ns.session}:s2`), null);
+        assert.deepEqual(await onReplica.zRange(`${ns.userSession}:u`, 0, -1), ["s3", "s4"]);
+      });
+
+      it("while the link stalls, revocations reject with a DurabilityError within the timeout, changing only what they applied", async () => {
+        const ns = freshNamespaces();
+        const adapter = await adapterOn(ns, { durability: DURABILITY });
+        const capped = await adapterOn(ns, { durability: DURABILITY, maxSessionsPerUser: 1 });
+        const v2 = redisV2(await client(), {
+          session: ns.session,
+          userSessions: ns.userSession,
+          evictionWarning: false,
+          durability: DURABILITY,
+        })();
+        for (const [id, user] of [["a1", "u"], ["a2", "u"], ["b1", "w"], ["c1", "x"]]) {
+          await adapter.setSession(session(id, user));
+        }
+        await adapter.setSession(session("d1", "y", 1000 * 60));
+        const key = (id: string) => `${ns.session}:${id}`;
+        replica.proxy.stall();
+        try {
+          let before = await snapshot(admin, ns.root);
+          assertDurabilityError(
+            await rejection(() => adapter.deleteSession("a1")),
+            "deleteSession",
+          );
+          assert.deepEqual(
+            await snapshot(admin, ns.root),
+            without(before, [key("a1")], { key: `${ns.userSession}:u`, ids: ["a1"] }),
+            "deleteSession applied its change on the primary, and nothing else",
+          );
+
+          before = await snapshot(admin, ns.root);
+          assertDurabilityError(
+            await rejection(() => adapter.deleteSessionsByUserId("w")),
+            "deleteSessionsByUserId",
+          );
+          assert.deepEqual(
+            await snapshot(admin, ns.root),
+            without(before, [key("b1"), `${ns.userSession}:w`]),
+          );
+
+          // The Lucia v2 entry throws the same error.
+          const v2Error = await rejection(() => v2.deleteSession("c1"));
+          assertDurabilityError(v2Error, "deleteSession");
+          assert.ok(v2Error.error instanceof DurabilityErrorV2);
+
+          // Under a cap, a login may sign sessions out: it waits too (d2 signs d1 out).
+          before = await snapshot(admin, ns.root);
+          assertDurabilityError(
+            await rejection(() => capped.setSession(session("d2", "y"))),
+            "setSession",
+          );
+          assert.equal(await admin.get(key("d1")), null);
+          assert.deepEqual(await admin.zRange(`${ns.userSession}:y`, 0, -1), ["d2"]);
+
+          // Without a cap, a login does not wait.
+          const started = performance.now();
+          await adapter.setSession(session("e1", "z"));
+          assert.ok(performance.now() - started < TIMEOUT, "a plain login does not wait");
+
+          // A retry on the same client waits for the first write too, and so rejects again.
+          assertDurabilityError(
+            await rejection(() => adapter.deleteSession("a1")),
+            "deleteSession",
+          );
+        } finally {
+          replica.proxy.resume();
+        }
+        // Once the link is back, the retry resolves, and the replica has the change.
+        await adapter.deleteSession("a1");
+        assert.equal(await onReplica.get(key("a1")), null);
+      });
+
+      it("after a failover, no acknowledged sign-out is lost with the option; without it, some are", async () => {
+        // A primary of its own for each run: WAIT counts any replica, and the file's replica
+        // would confirm every write while the one to be promoted is cut off.
+        const run = async (options: Parameters<typeof redis>[1]) => {
+          const own = await startPrimary();
+          try {
+            const fresh = await startProxiedReplica(own);
+            replicas.push(fresh);
+            const ns = freshNamespaces();
+            const o = await setup.open(own);
+            opened.push(o);
+            const adapter = redis(o.client as Parameters<typeof redis>[0], {
+              namespaces: { session: ns.session, userSession: ns.userSession },
+              evictionWarning: false,
+              ...options,
+            })(LuciaError);
+            return await signOutThroughFailover(adapter, fresh, ns, PLAN);
+          } finally {
+            ownPrimaries.push(own);
+          }
+        };
+        const durable = await run({ durability: DURABILITY });
+        const control = await run({});
+        console.log(
+          `${setup.name}: with durability, ${durable.acknowledged} sign-outs acknowledged, ` +
+            `${durable.rejected} rejected, ${durable.cameBack} came back; without, ` +
+            `${control.acknowledged} acknowledged (${control.duringStall} during the stall), ` +
+            `${control.cameBack} came back with ${control.aliveSessions} sessions`,
+        );
+        assert.equal(durable.acknowledged, PLAN.beforeStall, "every sign-out before the stall");
+        assert.ok(durable.rejected >= 1, "sign-outs during the stall were rejected");
+        assert.equal(durable.cameBack, 0, "no acknowledged sign-out came back");
+        assert.equal(durable.aliveSessions, 0);
+        assert.ok(control.cameBack > 0, "without the option, acknowledged sign-outs came back");
+      });
+    });
+  }
+});
