@@ -55,7 +55,9 @@ async function main(): Promise<void> {
     pids,
   }));
   console.error("Redis Cluster ready; Ctrl-C stops it.");
-  const keepAlive = setInterval(() => {}, 1 << 30);
+  // Typed as whatever setInterval returns where it is checked (a file checked on its own sees
+  // Bun's Timer, which Node's clearInterval does not take).
+  const keepAlive: Parameters<typeof clearInterval>[0] = setInterval(() => {}, 1 << 30) as never;
   const shutdown = async () => {
     clearInterval(keepAlive);
     await cluster.stop();
