@@ -23,6 +23,9 @@ import {
   startProxiedReplica,
 } from "./durability_fixture.ts";
 import { type ClientSetup, setupNamed, setupsIn } from "./setups.ts";
+import { CLUSTER_SETUPS, useRedisCluster } from "./cluster_harness.ts";
+import { nodeCommand } from "../scripts/redis_cluster.ts";
+import process from "node:process";
 
 /** The option's timeout in these tests, in ms: how long a revocation waits for the replica. */
 const TIMEOUT = 400;
@@ -269,6 +272,61 @@ describe("durability: WAIT after every revocation", () => {
         assert.equal(durable.aliveSessions, 0);
         assert.ok(control.cameBack > 0, "without the option, acknowledged sign-outs came back");
       });
+    });
+  }
+});
+
+/**
+ * On a cluster each WAIT must reach the primary that took the write: with one primary's replica
+ * frozen (SIGSTOP, well within the cluster's node timeout), a revocation written there rejects,
+ * and revocations whose keys all live on the other primaries resolve. A WAIT sent to a random
+ * node (what a cluster client does with a command without keys) would fail one or the other.
+ */
+describe("durability on a Redis Cluster: each WAIT goes to the primary that took the write", () => {
+  const ctx = useRedisCluster();
+  /** Rejections to wait for while frozen: each lasts the timeout. */
+  const CLUSTER_TIMEOUT = 200;
+
+  for (const name of ["a node-redis 5 cluster", "an ioredis 5 Cluster"]) {
+    it(`over ${name}`, async () => {
+      const cluster = ctx.cluster;
+      const opened = await CLUSTER_SETUPS.find((s) => s.name === name)!.open(cluster);
+      ctx.cleanups.push(() => opened.close());
+      const ns = freshNamespaces();
+      const adapter = redis(opened.client as Parameters<typeof redis>[0], {
+        namespaces: { session: ns.session, userSession: ns.userSession },
+        evictionWarning: false,
+        durability: { replicas: 1, timeout: CLUSTER_TIMEOUT },
+      })(LuciaError);
+      const frozen = await cluster.primaryOf(`${ns.session}:on-frozen`);
+      const elsewhere: string[] = [];
+      for (let i = 0; elsewhere.length < 4; i++) {
+        const nodes = await Promise.all(
+          [`${ns.session}:other${i}`, `${ns.userSession}:user${i}`].map((k) =>
+            cluster.primaryOf(k)
+          ),
+        );
+        if (nodes.every((node) => node.id !== frozen.id)) elsewhere.push(`other${i}`);
+      }
+      await adapter.setSession(session("on-frozen", "someone"));
+      for (const id of elsewhere) await adapter.setSession(session(id, `user${id.slice(5)}`));
+      const replica = (await cluster.topology()).find((n) => n.primaryId === frozen.id);
+      assert.ok(replica, "the primary has a replica");
+      const info = String(await nodeCommand(replica.host, replica.port, ["INFO", "server"]));
+      const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
+      process.kill(pid, "SIGSTOP");
+      try {
+        const started = performance.now();
+        const error = await adapter.deleteSession("on-frozen").then(() => undefined, (e) => e);
+        const ms = performance.now() - started;
+        assert.ok(error instanceof DurabilityError, `a DurabilityError, got ${String(error)}`);
+        assert.match(error.message, /^deleteSession is applied on the primary, but 0 of 1/);
+        assert.ok(ms <= CLUSTER_TIMEOUT * 1.5, `rejected after ${ms.toFixed(0)} ms`);
+        for (const id of elsewhere) await adapter.deleteSession(id);
+      } finally {
+        process.kill(pid, "SIGCONT");
+      }
+      await adapter.deleteSessionsByUserId("someone");
     });
   }
 });

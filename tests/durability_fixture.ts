@@ -34,6 +34,7 @@ export async function startStallingProxy(target: { host: string; port: number })
     const upstream = new Socket();
     for (const [from, to] of [[downstream, upstream], [upstream, downstream]]) {
       sockets.add(from);
+      from.setNoDelay(true); // Replication's acknowledgements are small: no Nagle delay.
       from.on("data", (chunk: Uint8Array) => to.write(chunk));
       from.on("error", () => {});
       from.on("close", () => {
@@ -126,6 +127,17 @@ export async function startProxiedReplica(primary: RedisServer): Promise<Proxied
     REPLICA_UP_MS,
     "the replica is linked to its primary and online",
   );
+  // A replica that has just come online may acknowledge its first writes only with its periodic
+  // REPLCONF ACK (once a second): wait for one write to be acknowledged before the tests start.
+  const probe = createClient({ url: primary.url });
+  await probe.connect();
+  try {
+    await probe.set("durability-fixture-probe", "1", { PX: 60_000 });
+    const acknowledged = await probe.sendCommand(["WAIT", "1", String(REPLICA_UP_MS)]);
+    if (acknowledged !== 1) throw new Error("the replica did not acknowledge a first write");
+  } finally {
+    await probe.quit();
+  }
   return {
     server,
     proxy,
