@@ -3,7 +3,7 @@
  * (and `--cluster` against a real local cluster), run in this process through cli.ts's own
  * node-redis connection; and cli.ts run as a program with `deno run`.
  */
-import { before, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import process from "node:process";
@@ -11,7 +11,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createCluster } from "redis5";
 import redisV1 from "../mod.ts";
-import { freePort } from "../scripts/redis_server.ts";
+import { createClient as createClient4 } from "redis4";
+import { freePort, type RedisServer } from "../scripts/redis_server.ts";
+import { type ProxiedReplica, startPrimary, startProxiedReplica } from "./durability_fixture.ts";
 import { cli, nsArgs, seed, writesSoFar } from "./cli_fixture.ts";
 import { useRedisCluster } from "./cluster_harness.ts";
 import { freshNamespaces, keysUnder, useRedis } from "./harness.ts";
@@ -121,6 +123,7 @@ describe("The command line on a single server", () => {
       "version",
       "eviction",
       "persistence",
+      "replication",
       "permissions",
     ]);
     if (redis.server.owned) assert.equal(await writesSoFar(redis.admin), writes, "nothing written");
@@ -262,6 +265,75 @@ describe("The command line on a single server", () => {
   });
 });
 
+describe("doctor's replication check, on a primary of its own", () => {
+  let primary: RedisServer;
+  const replicas: ProxiedReplica[] = [];
+  before(async () => void (primary = await startPrimary()));
+  after(async () => {
+    for (const replica of replicas) await replica.stop();
+    await primary?.stop();
+  });
+  const replication = async (url: string, args: string[] = []) => {
+    const run = await cli(url, ["doctor", "--json", ...args]);
+    const report = JSON.parse(run.stdout);
+    return {
+      code: run.code,
+      ...report.checks.find((c: { name: string }) => c.name === "replication"),
+    };
+  };
+
+  it("reports replicas and their lag, warns without min-replicas-to-write, and fails when --replicas asks for more than are connected", async () => {
+    const alone = await replication(primary.url);
+    assert.deepEqual([alone.code, alone.status], [0, "ok"]);
+    assert.match(
+      alone.finding,
+      /^no replicas: a failover has nothing to promote \(min-replicas-to-write 0\)$/,
+    );
+    const asked = await replication(primary.url, ["--replicas", "1"]);
+    assert.deepEqual([asked.code, asked.status], [1, "fail"]);
+    assert.equal(asked.finding, "0 replicas connected, fewer than --replicas 1");
+    assert.match(asked.advice, /every revocation would reject with a DurabilityError/);
+
+    const replica = await startProxiedReplica(primary);
+    replicas.push(replica);
+    const warned = await replication(primary.url, ["--replicas", "1"]);
+    assert.deepEqual([warned.code, warned.status], [0, "warn"]);
+    assert.match(
+      warned.finding,
+      /^1 replica connected \(lag \d+ s\), min-replicas-to-write 0: the primary acknowledges writes no replica has/,
+    );
+    assert.match(warned.advice, /^Set min-replicas-to-write 1 and min-replicas-max-lag 10/);
+    const text = await cli(primary.url, ["doctor", "--replicas", "2"]);
+    assert.equal(text.code, 1);
+    assert.match(
+      text.stdout,
+      /^ {2}fail {2}replication +1 replica connected \(lag \d+ s\), fewer than --replicas 2$/m,
+    );
+
+    const admin = createClient4({ url: primary.url });
+    await admin.connect();
+    try {
+      await admin.configSet("min-replicas-to-write", "1");
+      const ok = await replication(primary.url, ["--replicas", "1"]);
+      assert.deepEqual([ok.code, ok.status], [0, "ok"]);
+      assert.match(
+        ok.finding,
+        /^1 replica connected \(lag \d+ s\), min-replicas-to-write 1 \(max lag 10 s\) \(--replicas 1 asked\)$/,
+      );
+    } finally {
+      await admin.configSet("min-replicas-to-write", "0");
+      await admin.quit();
+    }
+
+    const onReplica = await replication(replica.server.url);
+    assert.deepEqual([onReplica.code, onReplica.status], [1, "fail"]);
+    assert.match(
+      onReplica.finding,
+      /^a replica of 127\.0\.0\.1:\d+ \(link up\): the adapter's writes fail here with READONLY$/,
+    );
+  });
+});
+
 describe("The command line on a Redis Cluster", () => {
   const cluster = useRedisCluster();
   let urls: string;
@@ -302,6 +374,10 @@ describe("The command line on a Redis Cluster", () => {
     const doctor = JSON.parse((await cli(urls, ["doctor", "--cluster", "--json"])).stdout);
     const state = doctor.checks.find((c: { name: string }) => c.name === "cluster");
     assert.equal(state.status, "ok");
+    // Every primary has a replica, and none has min-replicas-to-write: warned, naming a node.
+    const replication = doctor.checks.find((c: { name: string }) => c.name === "replication");
+    assert.equal(replication.status, "warn");
+    assert.match(replication.finding, /^127\.0\.0\.1:\d+: 1 replica connected \(lag \d+ s\)/);
     const single = await cli(urls.split(",")[0], ["stats"]);
     assertOneLineError(single, /is a node of a Redis Cluster: add --cluster/);
   });

@@ -13,6 +13,7 @@ import {
   evictionCheck,
   permissionsCheck,
   persistenceCheck,
+  replicationCheck,
   type Status,
   versionCheck,
 } from "./doctor_checks.ts";
@@ -35,11 +36,12 @@ export interface DoctorReport {
  * The checks: the version and the permissions once (as the adapter's connection sees them), the
  * others on every primary, keeping the worst outcome (named by its node on a cluster).
  */
-async function runChecks(context: Context): Promise<Check[]> {
+async function runChecks(context: Context, replicas: number | undefined): Promise<Check[]> {
   const perNode = await Promise.all(context.nodes.map(async (node) => {
     const checks = [
       await evictionCheck(node),
       await persistenceCheck(node),
+      await replicationCheck(node, replicas),
       ...(context.cluster ? [await clusterCheck(node)] : []),
     ];
     return checks.map((c) =>
@@ -53,9 +55,9 @@ async function runChecks(context: Context): Promise<Check[]> {
   );
   return [
     versionCheck(context.version),
-    ...worst.slice(0, 2),
+    ...worst.slice(0, 3),
     await permissionsCheck(context.connection, context.keys, context.version),
-    ...worst.slice(2),
+    ...worst.slice(3),
   ];
 }
 
@@ -79,8 +81,9 @@ export function renderDoctor(report: DoctorReport): string {
 /** The `doctor` command. */
 export const doctorCommand: Command = {
   name: "doctor",
-  summary: "Check the server's version, eviction policy, persistence, ACL and cluster state",
-  usage: "doctor [--json]",
+  summary:
+    "Check the server's version, eviction policy, persistence, replication, ACL and cluster state",
+  usage: "doctor [--replicas N] [--json]",
   description: `
 Checks the server (every primary with --cluster) for what the adapter needs and what makes
 sessions unsafe:
@@ -88,15 +91,26 @@ sessions unsafe:
   eviction     maxmemory-policy noeviction (any other policy may evict a user's index, and
                signing the user out everywhere then misses sessions)
   persistence  RDB snapshots alone bring revoked sessions back after a restart; use AOF
+  replication  connected replicas and their lag, min-replicas-to-write (warns on a primary
+               with replicas without it: a failover can bring revoked sessions back); fails
+               with fewer connected replicas than --replicas N (the durability option's
+               replicas), or on a replica
   permissions  the ACL allows the commands the adapter sends, and (Redis 7+) those its
                scripts run, on the two namespaces
   cluster      with --cluster: CLUSTER INFO says ok and every slot is served
 Each check prints ok, warn or fail with one line of advice. Exits with 1 when a check fails.
 With --json: { url, version, ok, checks: [{ name, status, finding, advice }] }. Writes nothing.`,
-  options: [],
+  options: [{
+    name: "replicas",
+    kind: "integer",
+    value: "<n>",
+    help: "fail unless every primary has at least n connected replicas (durability.replicas)",
+    min: 0,
+  }],
   positionals: { name: "argument", min: 0, max: 0 },
-  async run(context) {
-    const checks = await runChecks(context);
+  async run(context, args) {
+    const replicas = args.options.replicas as number | undefined;
+    const checks = await runChecks(context, replicas);
     const report: DoctorReport = {
       url: context.url,
       version: context.version.join("."),

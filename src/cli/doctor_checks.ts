@@ -18,7 +18,7 @@ export type Status = "ok" | "warn" | "fail";
 
 /** One check's outcome. */
 export interface Check {
-  /** Its name: `version`, `eviction`, `persistence`, `permissions`, `cluster`. */
+  /** Its name: `version`, `eviction`, `persistence`, `replication`, `permissions`, `cluster`. */
   readonly name: string;
   readonly status: Status;
   /** What was found, in one line. */
@@ -255,6 +255,107 @@ export async function permissionsCheck(
     };
   }
   return { name: "permissions", status: "ok", finding: scope };
+}
+
+/** One replica as `INFO replication` lists it on its primary (`slave0:ip=…,state=online,lag=0`). */
+interface ReplicaLine {
+  readonly address: string;
+  readonly state: string;
+  /** Seconds since its last acknowledgement, or undefined when not given. */
+  readonly lag: number | undefined;
+}
+
+function replicasIn(info: string): ReplicaLine[] {
+  const out: ReplicaLine[] = [];
+  for (const [, fields] of info.matchAll(/^slave\d+:(.*?)\r?$/gm)) {
+    const field = (name: string) => new RegExp(`(?:^|,)${name}=([^,]*)`).exec(fields)?.[1];
+    const lag = field("lag");
+    out.push({
+      address: `${field("ip") ?? "?"}:${field("port") ?? "?"}`,
+      state: field("state") ?? "unknown",
+      lag: lag === undefined ? undefined : Number(lag),
+    });
+  }
+  return out;
+}
+
+/** A number from `CONFIG GET name`, or undefined when refused (managed services) or absent. */
+async function configNumber(node: Node, name: string): Promise<number | undefined> {
+  const reply = await tryReply(() => node.send(["CONFIG", "GET", name]));
+  if (!Array.isArray(reply)) return undefined;
+  const value = reply.flat()[1];
+  return typeof value === "string" && value !== "" ? Number(value) : undefined;
+}
+
+/**
+ * Replication (`INFO replication`, and `min-replicas-to-write` / `min-replicas-max-lag` by
+ * `CONFIG GET` where allowed): a primary's connected replicas and their lag. Fails when the
+ * server is a replica (the adapter's writes would fail with READONLY) or has fewer connected
+ * replicas than `asked` (`--replicas N`: the `durability` option's `replicas`, which every
+ * revocation would then fail to meet); warns on a primary with replicas that acknowledges writes
+ * no replica has (`min-replicas-to-write` 0), since a failover can then undo revocations.
+ */
+export async function replicationCheck(node: Node, asked?: number): Promise<Check> {
+  const info = await tryReply(() => node.send(["INFO", "replication"]));
+  const wanted = asked === undefined ? "" : ` (--replicas ${asked} asked)`;
+  if (typeof info !== "string") {
+    return {
+      name: "replication",
+      status: asked === undefined ? "warn" : "fail",
+      finding: `cannot read INFO replication (${messageOf(info)})${wanted}`,
+      advice: "Allow INFO for the adapter's user, or check replication with your provider.",
+    };
+  }
+  if (infoField(info, "role") === "slave") {
+    const primary = `${infoField(info, "master_host")}:${infoField(info, "master_port")}`;
+    return {
+      name: "replication",
+      status: "fail",
+      finding: `a replica of ${primary} (link ${
+        infoField(info, "master_link_status") ?? "unknown"
+      }): the adapter's writes fail here with READONLY`,
+      advice: "Point the adapter (and doctor) at the primary.",
+    };
+  }
+  const replicas = replicasIn(info);
+  const online = replicas.filter((r) => r.state === "online");
+  const lags = online.map((r) => r.lag === undefined ? "?" : `${r.lag} s`).join(", ");
+  const minToWrite = await configNumber(node, "min-replicas-to-write");
+  const maxLag = await configNumber(node, "min-replicas-max-lag");
+  const count = `${online.length} replica${online.length === 1 ? "" : "s"} connected` +
+    (online.length > 0 ? ` (lag ${lags})` : "") +
+    (replicas.length > online.length ? `, ${replicas.length - online.length} syncing` : "");
+  const setting = minToWrite === undefined
+    ? "min-replicas-to-write unknown (CONFIG GET refused)"
+    : `min-replicas-to-write ${minToWrite}` +
+      (minToWrite > 0 && maxLag !== undefined ? ` (max lag ${maxLag} s)` : "");
+  if (asked !== undefined && online.length < asked) {
+    return {
+      name: "replication",
+      status: "fail",
+      finding: `${count}, fewer than --replicas ${asked}`,
+      advice: `With durability.replicas ${asked}, every revocation would reject with a ` +
+        "DurabilityError: add replicas, or ask for no more than are connected.",
+    };
+  }
+  if (online.length === 0) {
+    return {
+      name: "replication",
+      status: "ok",
+      finding: `no replicas: a failover has nothing to promote (${setting})`,
+    };
+  }
+  if (minToWrite === undefined || minToWrite === 0) {
+    return {
+      name: "replication",
+      status: "warn",
+      finding: `${count}, ${setting}: the primary acknowledges writes no replica has, and a ` +
+        "failover can bring revoked sessions back",
+      advice: "Set min-replicas-to-write 1 and min-replicas-max-lag 10 (writes then fail while " +
+        "no replica keeps up), and use the adapter's durability option for revocations.",
+    };
+  }
+  return { name: "replication", status: "ok", finding: `${count}, ${setting}${wanted}` };
 }
 
 /** `CLUSTER INFO`: the cluster is ok and serves every slot. */
