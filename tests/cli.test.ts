@@ -310,7 +310,7 @@ describe("doctor's replication check, on a primary of its own", () => {
       /^ {2}fail {2}replication +1 replica connected \(lag \d+ s\), fewer than --replicas 2$/m,
     );
 
-    const admin = createClient4({ url: primary.url });
+    let admin = createClient4({ url: primary.url });
     await admin.connect();
     try {
       await admin.configSet("min-replicas-to-write", "1");
@@ -322,6 +322,20 @@ describe("doctor's replication check, on a primary of its own", () => {
       );
     } finally {
       await admin.configSet("min-replicas-to-write", "0");
+      await admin.quit();
+    }
+    admin = createClient4({ url: primary.url });
+
+    await admin.connect();
+    await admin.sendCommand(["ACL", "SETUSER", "nowait", "on", ">pw", "+@all", "-wait", "~*"]);
+    try {
+      const as = primary.url.replace("redis://", "redis://nowait:pw@");
+      const noWait = await replication(as, ["--replicas", "1"]);
+      assert.deepEqual([noWait.code, noWait.status], [1, "fail"]);
+      assert.match(noWait.finding, /^WAIT refused by the ACL/);
+      assert.equal((await replication(as)).status, "warn", "WAIT is only tried with --replicas");
+    } finally {
+      await admin.sendCommand(["ACL", "DELUSER", "nowait"]);
       await admin.quit();
     }
 

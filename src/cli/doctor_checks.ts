@@ -292,7 +292,8 @@ async function configNumber(node: Node, name: string): Promise<number | undefine
  * `CONFIG GET` where allowed): a primary's connected replicas and their lag. Fails when the
  * server is a replica (the adapter's writes would fail with READONLY) or has fewer connected
  * replicas than `asked` (`--replicas N`: the `durability` option's `replicas`, which every
- * revocation would then fail to meet); warns on a primary with replicas that acknowledges writes
+ * revocation would then fail to meet) or when the ACL refuses `WAIT` (checked with `WAIT 0 0`,
+ * which returns at once); warns on a primary with replicas that acknowledges writes
  * no replica has (`min-replicas-to-write` 0), since a failover can then undo revocations.
  */
 export async function replicationCheck(node: Node, asked?: number): Promise<Check> {
@@ -315,6 +316,14 @@ export async function replicationCheck(node: Node, asked?: number): Promise<Chec
         infoField(info, "master_link_status") ?? "unknown"
       }): the adapter's writes fail here with READONLY`,
       advice: "Point the adapter (and doctor) at the primary.",
+    };
+  }
+  if (asked !== undefined && refused(await tryReply(() => node.send(["WAIT", "0", "0"])))) {
+    return {
+      name: "replication",
+      status: "fail",
+      finding: "WAIT refused by the ACL: with the durability option every revocation would fail",
+      advice: "Allow WAIT for the adapter's user (+wait: it is in @connection, not @write).",
     };
   }
   const replicas = replicasIn(info);
