@@ -26,6 +26,9 @@ import { isWellFormed } from "./session.ts";
  * const session = redis(createClient(), options);
  * assert.equal(typeof session, "function");
  * assert.throws(() => redis(createClient(), { deadline: -1 }), RangeError);
+ * // With replicas: revocations resolve once one replica has them (WAIT), within 500 ms.
+ * redis(createClient(), { ...options, durability: { replicas: 1, timeout: 500 } });
+ * assert.throws(() => redis(createClient(), { durability: { replicas: 0, timeout: 500 } }), RangeError);
  * ```
  */
 export interface RedisSessionAdapterOptions {

@@ -52,6 +52,7 @@ const BUILT: [string, Command, { args: string[]; keys: number[] }][] = [
   ],
   ["time", commands.time(), { args: ["TIME"], keys: [] }],
   ["info", commands.info("memory"), { args: ["INFO", "memory"], keys: [] }],
+  ["wait", commands.wait(0, 1, A), { args: ["WAIT", "0", "1"], keys: [] }],
   [
     "eval",
     commands.eval("return 1", [A, U], ["x", B]),
@@ -88,6 +89,15 @@ describe("The command builders", () => {
   it("each builds the command's words, and the positions of its keys, first key first", () => {
     for (const [name, built, expected] of BUILT) {
       assert.deepEqual({ args: built.args, keys: [...built.keys] }, expected, name);
+    }
+  });
+
+  it("WAIT carries the key written as its route only: neither sent nor a key position", () => {
+    const wait = commands.wait(1, 500, A);
+    assert.equal(wait.route, A);
+    assert.ok(!wait.args.includes(A));
+    for (const [name, built] of BUILT) {
+      if (name !== "wait") assert.equal(built.route, undefined, name);
     }
   });
 
