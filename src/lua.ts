@@ -134,7 +134,7 @@ if #order <= 1 then
     local index, entry = order[1], indexes[order[1]]
     local _, failed = on_index(index, session_prefix, entry.owner, 'ZREM', index, entry.ids[1])
     if failed then return failed end
-    chunked(redis.call, 'ZREM', index, entry.ids, #entry.ids)
+    chunked(redis.call, 'ZREM', index, entry.ids, #entry.ids, 2)
   end
 else
   local legacy = {}

@@ -22,6 +22,12 @@ export interface LuaHelper {
   readonly commands: readonly string[];
   /** The Lua source, defining `name`. */
   readonly source: string;
+  /**
+   * True for a helper whose needs are compiled inside it, not beside it: they are instantiated
+   * (closures made) only the first time in a call that the helper reaches for them, as
+   * `<name>_need().<need>`. For a helper whose common path needs nothing of them.
+   */
+  readonly inner?: boolean;
 }
 
 /** Defines a helper. @internal */
@@ -30,8 +36,9 @@ export function helper(
   needs: readonly LuaHelper[],
   commands: readonly string[],
   source: string,
+  options: { inner?: boolean } = {},
 ): LuaHelper {
-  return { name, needs, commands, source: source.trim() };
+  return { name, needs, commands, source: source.trim(), inner: options.inner === true };
 }
 
 /**
@@ -49,12 +56,40 @@ export function resolveHelpers(uses: readonly LuaHelper[]): LuaHelper[] {
       throw new Error(`Lua helpers depend on each other in a cycle: ${[...path, item.name]}`);
     }
     state.set(item, "visiting");
-    for (const need of item.needs) visit(need, [...path, item.name]);
+    if (!item.inner) { for (const need of item.needs) visit(need, [...path, item.name]); }
     state.set(item, "done");
     order.push(item);
   };
   for (const item of uses) visit(item, []);
   return order;
+}
+
+/**
+ * The Lua of resolved helpers, in order: an inner helper's needs go into a closure of its own,
+ * made on its first use in a call.
+ */
+function emit(helpers: readonly LuaHelper[]): string {
+  return helpers.map((h) => {
+    if (!h.inner) return h.source;
+    const needs = resolveHelpers(h.needs);
+    const names = needs.map((n) => `${n.name} = ${n.name}`).join(", ");
+    return `local ${h.name}_lib
+local function ${h.name}_need()
+  if not ${h.name}_lib then
+    ${h.name}_lib = (function()
+${emit(needs)}
+      return { ${names} }
+    end)()
+  end
+  return ${h.name}_lib
+end
+${h.source}`;
+  }).join("\n");
+}
+
+/** Every command a helper may run, its needs' (inner ones included) with its own. */
+function commandsOf(h: LuaHelper): string[] {
+  return [...h.commands, ...h.needs.flatMap(commandsOf)];
 }
 
 /** What {@linkcode defineScript} takes. @internal */
@@ -128,7 +163,7 @@ export function defineScript<K extends string, A extends string>(
   const helpers = resolveHelpers(spec.uses);
   const prelude = locals(spec.keys, "KEYS") + locals(spec.args, "ARGV") +
     rest(spec.restKeys, spec.keys.length, "KEYS") + rest(spec.restArgs, spec.args.length, "ARGV");
-  const code = helpers.map((h) => h.source).join("\n");
+  const code = emit(helpers);
   let source: string;
   if (spec.lazy) {
     const names = helpers.map((h) => `${h.name} = ${h.name}`).join(", ");
@@ -148,7 +183,7 @@ ${prelude}${spec.body.trim()}
     source = `${code}\n${prelude}${spec.body.trim()}\n`;
   }
   const allCommands = [
-    ...new Set([...spec.commands, ...helpers.flatMap((h) => h.commands)]),
+    ...new Set([...spec.commands, ...helpers.flatMap(commandsOf)]),
   ].sort();
   return { ...spec, source, allCommands };
 }

@@ -56,14 +56,18 @@ export function aclGuard(
 end`;
 }
 
-/** Runs `command [key] list[1..n]` in chunks small enough for `unpack`. @internal */
+/**
+ * Runs `command [key] list[first..n]` (`first` 1 when nil) in chunks small enough for `unpack`.
+ *
+ * @internal
+ */
 export const chunked = helper(
   "chunked",
   [],
   [],
   `
-local function chunked(call, command, key, list, n)
-  for i = 1, n, ${LUA_CHUNK} do
+local function chunked(call, command, key, list, n, first)
+  for i = first or 1, n, ${LUA_CHUNK} do
     local last = math.min(i + ${LUA_CHUNK} - 1, n)
     if key then call(command, key, unpack(list, i, last)) else call(command, unpack(list, i, last)) end
   end
@@ -274,10 +278,11 @@ local function owner_of(value)
     local close = string.find(value, '["\\]', 13)
     if close and string.byte(value, close) == 34 then return string.sub(value, 13, close - 1) end
   end
-  local kind, owner = field_of(value, 'user_id')
+  local kind, owner = owner_of_need().field_of(value, 'user_id')
   if kind == 'string' then return owner end
   return nil
 end`,
+  { inner: true },
 );
 
 /**
@@ -293,11 +298,12 @@ export const idleOf = helper(
   [],
   `
 local function idle_of(value)
-  local kind, raw = field_of(value, 'idle_expires')
+  local kind, raw = idle_of_need().field_of(value, 'idle_expires')
   local idle = (kind == 'string' or kind == 'scalar') and raw and tonumber(raw)
   if idle and idle > 0 and idle <= ${MAX_TIME} then return math.ceil(idle) end
   return nil
 end`,
+  { inner: true },
 );
 
 /**
@@ -398,6 +404,9 @@ export const rare = helper(
   ],
   `
 local function rare()
+  local need = rare_need()
+  local chunked, legacy_entry, now_ms, owner_of, wrong_type =
+    need.chunked, need.legacy_entry, need.now_ms, need.owner_of, need.wrong_type
   local function int(n) return string.format('%d', n) end
   local lib = {}
   function lib.convert(index, prefix, user)
@@ -480,6 +489,7 @@ local function rare()
   end
   return lib
 end`,
+  { inner: true },
 );
 
 /**
