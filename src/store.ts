@@ -100,26 +100,24 @@ export function stringOrNull(reply: Reply, what: string): string | null {
 }
 
 /**
- * The live sessions in a reply of ids and values: `[id, value, id, value, …]` (`SORT_RO`) or
- * `[ids, values]` (the script). A null value (gone) or an empty one (a tombstone) is left out.
+ * The live sessions among `ids` and the values `MGET` read for them: a null value (gone) or an
+ * empty one (a tombstone) is left out.
  *
  * @internal
  */
-export function livePairs(reply: Reply, nested: boolean, what: string): [string, string][] {
-  const unexpected = () =>
-    new TypeError(`Unexpected reply from Redis to ${what}: ${replyShape(reply)}`);
-  if (!Array.isArray(reply)) throw unexpected();
-  const [ids, values] = nested
-    ? reply
-    : [reply.filter((_, i) => i % 2 === 0), reply.filter((_, i) => i % 2 === 1)];
-  if (!Array.isArray(ids) || !Array.isArray(values) || ids.length !== values.length) {
-    throw unexpected();
+export function livePairs(ids: readonly string[], values: readonly Reply[]): [string, string][] {
+  if (ids.length !== values.length) {
+    throw new TypeError(
+      `Unexpected reply from Redis to MGET: ${values.length} values for ${ids.length} keys`,
+    );
   }
   const out: [string, string][] = [];
   for (let i = 0; i < ids.length; i++) {
-    const id = ids[i], value = values[i];
-    if (typeof id !== "string" || (value !== null && typeof value !== "string")) throw unexpected();
-    if (value !== null && value !== "") out.push([id, value]);
+    const value = values[i];
+    if (value !== null && typeof value !== "string") {
+      throw new TypeError(`Unexpected reply from Redis to MGET: ${replyShape(value)}`);
+    }
+    if (value !== null && value !== "") out.push([ids[i], value]);
   }
   return out;
 }
@@ -193,7 +191,7 @@ export function scriptStore(
       return run("getSessionsByUserId", index, async () => {
         const ids = await indexIds(connection, index);
         const values = await sessionValues(connection, ids.map(keys.session));
-        return livePairs([ids, values], true, "MGET");
+        return livePairs(ids, values);
       });
     },
 
