@@ -31,3 +31,12 @@ export function describe(value: unknown): string {
     ? `an instance of ${name}`
     : "an object";
 }
+
+/**
+ * Why the `cache` option is refused for a cluster client (`Connection.noSubscriber`).
+ *
+ * @internal
+ */
+export const CLUSTER_NO_SUBSCRIBER = "on a Redis Cluster, invalidations would need a tracking " +
+  "connection to every primary, following the cluster's map; the cache supports a single server " +
+  "(or Sentinel) only";

@@ -43,6 +43,8 @@ function bunRedisConnection(client: BunRedisClient): Connection {
   return {
     keyPrefix: "",
     cluster: false,
+    noSubscriber: "Bun's RedisClient speaks RESP3 only, and a subscribed one does not hand over " +
+      "the invalidations Redis pushes to a RESP3 connection (seen with Bun 1.4)",
     send: async ({ args: [name, ...args] }) => normalizeReply(await client.send(name, args)),
   };
 }

@@ -77,6 +77,50 @@ export interface Connection {
    * writes to several keys.
    */
   primaryOf?(key: string): string | undefined;
+  /**
+   * Opens a dedicated connection to the same server (a duplicate of the client, speaking RESP2,
+   * never reconnecting by itself, never keeping the process alive), for the `cache` option's
+   * invalidations. Resolves once it is connected; returns undefined, opening nothing, while the
+   * client itself is not open (or once it has been closed). Absent for a client that cannot hold
+   * one: see `noSubscriber`.
+   */
+  subscriber?(events: SubscriberEvents): Promise<Subscriber> | undefined;
+  /** Why this client cannot hold a dedicated subscribed connection, if it cannot. */
+  readonly noSubscriber?: string;
+}
+
+/**
+ * What a dedicated connection reports. Each is called for that connection only, and nothing is
+ * called once `closed` has been.
+ *
+ * @internal
+ */
+export interface SubscriberEvents {
+  /**
+   * A Pub/Sub message on a channel it subscribed to. Its payload is a list of strings or null:
+   * Redis's `__redis__:invalidate` messages carry the keys that changed, or null for all of them
+   * (`FLUSHDB`, `FLUSHALL`).
+   */
+  message(channel: string, payload: string[] | null): void;
+  /**
+   * The connection is gone (an error, the server closed it, or the client it duplicates was
+   * closed) and will not come back: a new one must be opened.
+   */
+  closed(error: unknown): void;
+}
+
+/**
+ * A dedicated connection opened by {@linkcode Connection.subscriber}.
+ *
+ * @internal
+ */
+export interface Subscriber {
+  /** Sends a command on it (before subscribing; only `PING` after). */
+  send(args: string[]): Promise<Reply>;
+  /** Subscribes it to `channel`: resolves once Redis has confirmed. */
+  subscribe(channel: string): Promise<void>;
+  /** Closes it (without calling `closed`). */
+  close(): void;
 }
 
 /**

@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { CANNOT_CREATE, isObject } from "./_util.ts";
-import type { Command, Connection } from "./connection.ts";
+import { CANNOT_CREATE, CLUSTER_NO_SUBSCRIBER, isObject } from "./_util.ts";
+import type { Command, Connection, Subscriber, SubscriberEvents } from "./connection.ts";
 import { keySlot } from "./key_slot.ts";
 import { normalizeReply } from "./reply.ts";
 
@@ -161,7 +161,9 @@ function ioRedisConnection(client: IoRedisClient): Connection {
   return {
     keyPrefix,
     cluster: client.isCluster,
-    ...(routed ? { primaryOf: (key: string) => primaryOf(client, key) } : {}),
+    ...(routed
+      ? { primaryOf: (key: string) => primaryOf(client, key), noSubscriber: CLUSTER_NO_SUBSCRIBER }
+      : { subscriber: (events: SubscriberEvents) => ioRedisSubscriber(client, events) }),
     send: async (command) => {
       if ((client.options.keyPrefix ?? "") !== keyPrefix) {
         throw new Error(
@@ -183,6 +185,92 @@ function ioRedisConnection(client: IoRedisClient): Connection {
       }
     },
   };
+}
+
+/** What a dedicated connection uses of an ioredis client (`new Redis()`, 5 or 6). */
+interface Duplicable {
+  readonly status: string;
+  duplicate(overrides: Record<string, unknown>): DuplicateClient;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+/** The duplicate: an ioredis client of the same version. */
+interface DuplicateClient {
+  connect(): Promise<unknown>;
+  call(command: string, ...args: string[]): Promise<unknown>;
+  subscribe(channel: string): Promise<unknown>;
+  disconnect(): void;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  readonly stream?: { unref?(): void };
+}
+
+/** A Pub/Sub payload as ioredis's `messageBuffer` event gives it: null, a Buffer, or a list. */
+function payloadOf(message: unknown): string[] | null {
+  if (message === null || message === undefined) return null;
+  const list = Array.isArray(message) ? message : [message];
+  return list.map((item) => String(normalizeReply(item)));
+}
+
+/**
+ * A dedicated connection over a duplicate of an ioredis client: RESP2 (ioredis 6 speaks RESP3
+ * by default, and drops the invalidation pushes Redis sends a RESP3 connection), connected when
+ * asked, never reconnecting nor resubscribing by itself (the cache opens a new one, and sets
+ * tracking up on it again), without an offline queue, and unref'd: it never keeps the process
+ * alive. Messages are read from `messageBuffer`, whose payload keeps an invalidation's list of
+ * keys apart (`message` joins them with commas). Closed with the client it duplicates (its `end`
+ * event).
+ */
+function ioRedisSubscriber(
+  client: IoRedisClient,
+  events: SubscriberEvents,
+): Promise<Subscriber> | undefined {
+  const source = client as unknown as Duplicable;
+  if (source.status !== "ready") return undefined;
+  const duplicate = source.duplicate({
+    protocol: 2,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    reconnectOnError: () => false,
+    autoResubscribe: false,
+    autoResendUnfulfilledCommands: false,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+  });
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    source.removeListener("end", onClientEnd);
+    duplicate.disconnect();
+  };
+  const fail = (error: unknown) => {
+    if (closed) return;
+    close();
+    events.closed(error);
+  };
+  const onClientEnd = () => fail(new Error("the client was closed"));
+  source.on("end", onClientEnd);
+  duplicate.on("error", fail);
+  duplicate.on("close", () => fail(new Error("the connection closed")));
+  duplicate.on("messageBuffer", (channel, message) => {
+    if (!closed) events.message(String(normalizeReply(channel)), payloadOf(message));
+  });
+  const subscriber: Subscriber = {
+    send: async ([name, ...args]) => normalizeReply(await duplicate.call(name, ...args)),
+    subscribe: async (channel) => void await duplicate.subscribe(channel),
+    close,
+  };
+  return duplicate.connect().then(
+    () => {
+      duplicate.stream?.unref?.();
+      return subscriber;
+    },
+    (error) => {
+      fail(error);
+      throw error;
+    },
+  );
 }
 
 /** How to recognise the client, and talk to it: its row in `CLIENTS` (src/client.ts). @internal */

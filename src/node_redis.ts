@@ -9,9 +9,9 @@
  *
  * @module
  */
-import { isObject } from "./_util.ts";
+import { CLUSTER_NO_SUBSCRIBER, isObject } from "./_util.ts";
 import { keySlot } from "./key_slot.ts";
-import type { Command, Connection } from "./connection.ts";
+import type { Command, Connection, Subscriber, SubscriberEvents } from "./connection.ts";
 import { normalizeReply } from "./reply.ts";
 
 /**
@@ -130,6 +130,7 @@ function nodeRedisClusterConnection(cluster: NodeRedisCluster): Connection {
   return {
     keyPrefix: "",
     cluster: true,
+    noSubscriber: CLUSTER_NO_SUBSCRIBER,
     stalled,
     primaryOf: (key) => primaryOf(cluster, key),
     send: async (command) => {
@@ -167,7 +168,101 @@ function nodeRedisConnection(client: NodeRedisClient): Connection {
     keyPrefix: "",
     cluster: false,
     send: async ({ args }) => normalizeReply(await target.sendCommand(args)),
+    subscriber: (events) => nodeRedisSubscriber(client as unknown as Duplicable, events),
   };
+}
+
+/** What a dedicated connection uses of a node-redis client (`createClient()`, 4, 5 or 6). */
+interface Duplicable {
+  readonly isOpen: boolean;
+  readonly options?: { socket?: Record<string, unknown> };
+  duplicate(overrides: Record<string, unknown>): DuplicateClient;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  off?(event: string, listener: (...args: unknown[]) => void): unknown;
+  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+/** The duplicate: a node-redis client of the same version. */
+interface DuplicateClient {
+  connect(): Promise<unknown>;
+  sendCommand(args: string[]): Promise<unknown>;
+  subscribe(channel: string, listener: (message: unknown) => void): Promise<unknown>;
+  unref(): void;
+  /** node-redis 5 and 6 (`disconnect` is its deprecated alias there). */
+  destroy?(): void;
+  /** node-redis 4. */
+  disconnect(): Promise<unknown> | void;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+/** A Pub/Sub payload as node-redis hands it over: null, a string, or (invalidations) a list. */
+function payloadOf(message: unknown): string[] | null {
+  if (message === null || message === undefined) return null;
+  const list = Array.isArray(message) ? message : [message];
+  return list.map((item) => typeof item === "string" ? item : String(normalizeReply(item)));
+}
+
+/**
+ * A dedicated connection over a duplicate of a node-redis client: RESP2 (node-redis 5 and 6 may
+ * speak RESP3, where Redis would push invalidations outside Pub/Sub), not in legacy mode, without
+ * node-redis's RESP3-only features (its client-side cache, invalidation events, maintenance
+ * notices), never reconnecting by itself (the cache opens
+ * a new one, and sets tracking up on it again), and unref'd: it never keeps the process alive.
+ * Closed with the client it duplicates (its `end` event).
+ */
+function nodeRedisSubscriber(
+  client: Duplicable,
+  events: SubscriberEvents,
+): Promise<Subscriber> | undefined {
+  if (!client.isOpen) return undefined;
+  const duplicate = client.duplicate({
+    RESP: 2,
+    legacyMode: false,
+    clientSideCache: undefined,
+    emitInvalidate: undefined,
+    maintNotifications: "disabled", // node-redis 6's RESP3-only maintenance notices.
+    socket: { ...client.options?.socket, reconnectStrategy: false },
+  });
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    (client.off ?? client.removeListener).call(client, "end", onClientEnd);
+    try {
+      if (duplicate.destroy) duplicate.destroy();
+      else void Promise.resolve(duplicate.disconnect()).catch(() => {});
+    } catch {
+      // Already closed.
+    }
+  };
+  const fail = (error: unknown) => {
+    if (closed) return;
+    close();
+    events.closed(error);
+  };
+  const onClientEnd = () => fail(new Error("the client was closed"));
+  client.on("end", onClientEnd);
+  duplicate.on("error", fail);
+  duplicate.on("end", () => fail(new Error("the connection ended")));
+  const subscriber: Subscriber = {
+    send: async (args) => normalizeReply(await duplicate.sendCommand(args)),
+    subscribe: async (channel) => {
+      await duplicate.subscribe(channel, (message) => {
+        if (!closed) events.message(channel, payloadOf(message));
+      });
+    },
+    close,
+  };
+  return duplicate.connect().then(
+    () => {
+      duplicate.unref();
+      return subscriber;
+    },
+    (error) => {
+      fail(error);
+      throw error;
+    },
+  );
 }
 
 /** How to recognise the client, and talk to it: its row in `CLIENTS` (src/client.ts). @internal */

@@ -5,6 +5,7 @@
  * @module
  */
 import { CANNOT_CREATE } from "./_util.ts";
+import { cachedStore, SessionCache } from "./cache.ts";
 import { type RedisClient, toConnection } from "./client.ts";
 import { clusterStore } from "./cluster_store.ts";
 import { writeConfirmer } from "./durability.ts";
@@ -30,16 +31,29 @@ export function openStore(
         `connection, so that WAIT follows the write on it; ${connection.noWait}`,
     );
   }
+  if (settings.cache !== undefined && connection.subscriber === undefined) {
+    throw new TypeError(
+      `${CANNOT_CREATE}: option "cache" needs a client that can hold a connection subscribed to ` +
+        `Redis's invalidations (node-redis or ioredis on a single server); ` +
+        (connection.noSubscriber ?? "this one cannot"),
+    );
+  }
   const keys = withKeyPrefix(settings.keys, connection.keyPrefix);
   const run = operationRunner(redisClient, connection, settings);
   const open = connection.cluster ? clusterStore : scriptStore;
-  const store = open({
+  const opened = open({
     connection,
     keys,
     run,
     maxSessionsPerUser: settings.maxSessionsPerUser,
     confirm: writeConfirmer(connection, settings.durability),
   });
+  const store = settings.cache === undefined ? opened : cachedStore(
+    opened,
+    keys.session,
+    new SessionCache(connection, keys.sessionPrefix, settings.cache),
+    settings.maxSessionsPerUser > 0,
+  );
   return { keys, store };
 }
 

@@ -4,6 +4,7 @@
  * @module
  */
 import { CANNOT_CREATE } from "./_util.ts";
+import type { CacheSettings } from "./cache.ts";
 import { shortId } from "./errors.ts";
 import { isWellFormed } from "./session.ts";
 
@@ -91,6 +92,25 @@ export interface RedisSessionAdapterOptions {
     /** How long `WAIT` may wait for them, in milliseconds (a positive integer). */
     timeout: number;
   };
+  /**
+   * Answers `getSession` from an in-process cache of at most `maxEntries` sessions, kept fresh
+   * by Redis itself (`CLIENT TRACKING` in broadcasting mode over a dedicated connection, a
+   * duplicate of the client): an entry is dropped when Redis says its key changed (a write or a
+   * sign-out from any client), after `maxAge` ms, and at the session's idle expiry. While the
+   * dedicated connection is not confirmed up, the cache is empty and every read goes to Redis.
+   * A revocation made elsewhere is seen after the invalidation's travel time; if the connection
+   * dies without a word, after at most `min(maxAge, 2000)` ms. For node-redis and ioredis on a
+   * single server (or Sentinel); refused for cluster clients, Bun's client and Upstash. See the
+   * README's "Caching".
+   *
+   * @default {undefined} (off: every `getSession` reads Redis)
+   */
+  cache?: {
+    /** The most sessions held (a positive integer); the least recently used go first. */
+    maxEntries: number;
+    /** How long a session may be served from the cache after it was read, in ms (a positive integer). */
+    maxAge: number;
+  };
 }
 
 /**
@@ -138,6 +158,13 @@ export interface RedisSessionAdapterV2Options {
     /** How long `WAIT` may wait for them, in milliseconds (a positive integer). */
     timeout: number;
   };
+  /** As {@linkcode RedisSessionAdapterOptions.cache}. @default {undefined} (off) */
+  cache?: {
+    /** The most sessions held (a positive integer); the least recently used go first. */
+    maxEntries: number;
+    /** How long a session may be served from the cache after it was read, in ms (a positive integer). */
+    maxAge: number;
+  };
 }
 
 /** The key names the adapter uses, built from the namespaces. @internal */
@@ -162,6 +189,8 @@ export interface Settings {
   readonly evictionWarning: boolean;
   /** `WAIT` after each revocation, or undefined (off). */
   readonly durability: Durability | undefined;
+  /** The session cache, or undefined (off; absent where a store is opened without it). */
+  readonly cache?: CacheSettings | undefined;
 }
 
 /** The `durability` option, checked. @internal */
@@ -286,7 +315,13 @@ export function resolveV2Options(options: RedisSessionAdapterV2Options | undefin
 }
 
 /** The options both adapters share. */
-const LIMITS = ["deadline", "maxSessionsPerUser", "evictionWarning", "durability"] as const;
+const LIMITS = [
+  "deadline",
+  "maxSessionsPerUser",
+  "evictionWarning",
+  "durability",
+  "cache",
+] as const;
 
 /** An options object (or undefined: empty) with only `known` keys, as a record. */
 function checkedObject(
@@ -313,6 +348,22 @@ function limits(given: Record<string, unknown>): Omit<Settings, "keys"> {
     maxSessionsPerUser: positive(given.maxSessionsPerUser, "maxSessionsPerUser", true) ?? 0,
     evictionWarning: (given.evictionWarning as boolean | undefined) ?? true,
     durability: durability(given.durability),
+    cache: cache(given.cache),
+  };
+}
+
+/** The `cache` option: `{ maxEntries, maxAge }`, both positive integers, or undefined. */
+function cache(value: unknown): CacheSettings | undefined {
+  if (value === undefined) return undefined;
+  const given = checkedObject(value, ["maxEntries", "maxAge"], "cache.");
+  for (const name of ["maxEntries", "maxAge"] as const) {
+    if (given[name] === undefined) {
+      throw new TypeError(`${CANNOT_CREATE}: option "cache.${name}" is missing`);
+    }
+  }
+  return {
+    maxEntries: positive(given.maxEntries, "cache.maxEntries", true) as number,
+    maxAge: positive(given.maxAge, "cache.maxAge", true) as number,
   };
 }
 

@@ -82,6 +82,8 @@ function upstashConnection(client: UpstashRedisClient): Connection {
   return {
     keyPrefix: "",
     cluster: false,
+    noSubscriber: "Upstash sends each command as its own HTTP request: there is no connection to " +
+      "receive Redis's invalidations on",
     noWait: "Upstash sends each command as its own HTTP request, which may reach a different " +
       "connection than the write did (WAIT would not count the write)",
     send: async (command) => {
