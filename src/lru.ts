@@ -1,9 +1,21 @@
 /**
- * A least-recently-used map of bounded size, on a `Map` (whose iteration order is insertion
- * order: a read moves its entry to the end, and the oldest is the first).
+ * A least-recently-used map of bounded size: a `Map` from key to node, and the nodes in a
+ * doubly-linked list from least to most recently used. (A `Map` alone, re-inserting on each read
+ * and deleting its first key to evict, is slow in V8: deleted entries pile up at its start and
+ * every eviction walks past them.)
  *
  * @module
  */
+
+/** One entry, linked into the recency list. */
+interface Node<V> {
+  key: string;
+  value: V;
+  /** Toward the least recently used. */
+  older: Node<V> | undefined;
+  /** Toward the most recently used. */
+  newer: Node<V> | undefined;
+}
 
 /**
  * A map of at most `max` entries: setting one more drops the least recently read or set (and
@@ -12,9 +24,13 @@
  * @internal
  */
 export class Lru<V> {
-  readonly #map = new Map<string, V>();
+  readonly #map = new Map<string, Node<V>>();
   readonly #max: number;
   readonly #onEvict: ((key: string, value: V) => void) | undefined;
+  /** The least recently used. */
+  #oldest: Node<V> | undefined;
+  /** The most recently used. */
+  #newest: Node<V> | undefined;
 
   /** A map of at most `max` entries (a positive integer); `onEvict` hears of each one dropped. */
   constructor(max: number, onEvict?: (key: string, value: V) => void) {
@@ -29,38 +45,66 @@ export class Lru<V> {
 
   /** The value under `key`, now the most recently used; undefined when there is none. */
   get(key: string): V | undefined {
-    const value = this.#map.get(key);
-    if (value === undefined) return undefined;
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    return value;
+    const node = this.#map.get(key);
+    if (node === undefined) return undefined;
+    if (node !== this.#newest) {
+      this.#unlink(node);
+      this.#append(node);
+    }
+    return node.value;
   }
 
   /** The value under `key`, without making it recent. */
   peek(key: string): V | undefined {
-    return this.#map.get(key);
+    return this.#map.get(key)?.value;
   }
 
   /** Sets `key`, the most recently used now, dropping the least recently used beyond `max`. */
   set(key: string, value: V): void {
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    while (this.#map.size > this.#max) {
-      const [oldest, dropped] = this.#map.entries().next().value as [string, V];
-      this.#map.delete(oldest);
-      this.#onEvict?.(oldest, dropped);
+    const existing = this.#map.get(key);
+    if (existing !== undefined) {
+      existing.value = value;
+      this.get(key);
+      return;
+    }
+    const node: Node<V> = { key, value, older: undefined, newer: undefined };
+    this.#map.set(key, node);
+    this.#append(node);
+    while (this.#map.size > this.#max && this.#oldest !== undefined) {
+      const dropped = this.#oldest;
+      this.#unlink(dropped);
+      this.#map.delete(dropped.key);
+      this.#onEvict?.(dropped.key, dropped.value);
     }
   }
 
   /** Removes `key`; returns what it held (undefined: nothing). `onEvict` is not told. */
   delete(key: string): V | undefined {
-    const value = this.#map.get(key);
-    if (value !== undefined) this.#map.delete(key);
-    return value;
+    const node = this.#map.get(key);
+    if (node === undefined) return undefined;
+    this.#unlink(node);
+    this.#map.delete(key);
+    return node.value;
   }
 
   /** Removes every entry. */
   clear(): void {
     this.#map.clear();
+    this.#oldest = this.#newest = undefined;
+  }
+
+  #unlink(node: Node<V>): void {
+    if (node.older === undefined) this.#oldest = node.newer;
+    else node.older.newer = node.newer;
+    if (node.newer === undefined) this.#newest = node.older;
+    else node.newer.older = node.older;
+    node.older = node.newer = undefined;
+  }
+
+  #append(node: Node<V>): void {
+    node.older = this.#newest;
+    if (this.#newest === undefined) this.#oldest = node;
+    else this.#newest.newer = node;
+    this.#newest = node;
   }
 }
