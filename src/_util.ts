@@ -40,3 +40,31 @@ export function describe(value: unknown): string {
 export const CLUSTER_NO_SUBSCRIBER = "on a Redis Cluster, invalidations would need a tracking " +
   "connection to every primary, following the cluster's map; the cache supports a single server " +
   "(or Sentinel) only";
+
+/** A client's own `on`/`removeListener` (node-redis and ioredis clients are EventEmitters). */
+interface Emitter {
+  on(event: string, listener: () => void): unknown;
+  removeListener(event: string, listener: () => void): unknown;
+}
+
+/** Per client: what to call on its `end` event, behind the one listener added to it. */
+const endListeners = new WeakMap<object, Set<() => void>>();
+
+/**
+ * Calls `callback` when `client` emits `end` (it was closed), through one listener per client
+ * however many adapters wait on it; returns the function that stops waiting.
+ *
+ * @internal
+ */
+export function onClientEnd(client: Emitter, callback: () => void): () => void {
+  let callbacks = endListeners.get(client);
+  if (callbacks === undefined) {
+    const all = callbacks = new Set();
+    endListeners.set(client, all);
+    client.on("end", () => {
+      for (const f of [...all]) f();
+    });
+  }
+  callbacks.add(callback);
+  return () => void callbacks.delete(callback);
+}

@@ -77,12 +77,12 @@ interface Entry {
   readonly expiresAt: number;
 }
 
-/** A read in flight (its placeholder): stale once its key is invalidated. */
-interface Read {
-  readonly key: string;
-  readonly epoch: number;
-  stale: boolean;
-}
+/**
+ * How many of the latest invalidated keys are remembered, so that a read in flight can tell
+ * whether its own key was among those invalidated meanwhile; a read that saw more than these go
+ * by stores nothing.
+ */
+const RECENT = 1024;
 
 /** How many reads were answered from the cache, and how many went to Redis. @internal */
 export interface CacheCounts {
@@ -104,9 +104,16 @@ export class SessionCache {
   readonly #entries: Lru<Entry>;
   /** Cached keys by user id, so that signing a user out drops them. */
   readonly #byUser = new Map<string, Set<string>>();
-  readonly #reads = new Map<string, Set<Read>>();
-  /** Bumped whenever everything is dropped: reads begun before do not store. */
-  #epoch = 0;
+  /**
+   * The placeholders of the reads in flight, without a map of them: every invalidated key bumps
+   * `#changes` and is written at `#recent[#changes % RECENT]`; a read notes `#changes` when it
+   * starts, and stores what it read only if its key is not among those invalidated since (nor
+   * everything, `#cleared`). The common case (nothing changed meanwhile) costs one comparison.
+   */
+  #changes = 0;
+  readonly #recent: string[] = new Array(RECENT);
+  /** `#changes` as of the last time every read in flight was made stale. */
+  #cleared = 0;
 
   /** Bumped with each connection opened or given up: events of an older one are ignored. */
   #link = 0;
@@ -161,18 +168,10 @@ export class SessionCache {
       this.#drop(key);
     }
     this.counts.misses++;
-    const read: Read = { key, epoch: this.#epoch, stale: false };
-    let reads = this.#reads.get(key);
-    if (reads === undefined) this.#reads.set(key, reads = new Set());
-    reads.add(read);
-    try {
-      const value = await load();
-      this.#store(read, value);
-      return value;
-    } finally {
-      reads.delete(read);
-      if (reads.size === 0 && this.#reads.get(key) === reads) this.#reads.delete(key);
-    }
+    const started = this.#changes;
+    const value = await load();
+    if (value !== null && !this.#changedSince(key, started)) this.#store(key, value);
+    return value;
   }
 
   /**
@@ -183,12 +182,22 @@ export class SessionCache {
     for (const key of keys) this.#invalidate(key);
     if (userId === undefined) return;
     for (const key of [...(this.#byUser.get(userId) ?? [])]) this.#drop(key);
-    this.#epoch++; // A read in flight of one of the user's sessions is not known by its user yet.
+    // A read in flight of one of the user's sessions is not known by its user yet: none stores.
+    this.#cleared = ++this.#changes;
   }
 
-  /** Stores what a read got, unless it went stale, the cache was emptied, or the link is down. */
-  #store(read: Read, value: string | null): void {
-    if (value === null || read.stale || read.epoch !== this.#epoch) return;
+  /** True when `key` (or every key) was invalidated after `#changes` was `since`. */
+  #changedSince(key: string, since: number): boolean {
+    if (this.#changes === since) return false;
+    if (this.#cleared > since || this.#changes - since >= RECENT) return true;
+    for (let n = since + 1; n <= this.#changes; n++) {
+      if (this.#recent[n % RECENT] === key) return true;
+    }
+    return false;
+  }
+
+  /** Stores what a read got, unless the link is down (a stale read was ruled out before). */
+  #store(key: string, value: string): void {
     const now = Date.now();
     if (!this.#usable(now)) return;
     const userId = ownerOf(value);
@@ -196,17 +205,16 @@ export class SessionCache {
     if (userId === undefined || idle === undefined) return; // Not a session: the adapter throws.
     const expiresAt = Math.min(now + this.#settings.maxAge, idle);
     if (expiresAt <= now) return;
-    this.#drop(read.key);
-    this.#entries.set(read.key, { value, userId, expiresAt });
+    this.#drop(key);
+    this.#entries.set(key, { value, userId, expiresAt });
     let keys = this.#byUser.get(userId);
     if (keys === undefined) this.#byUser.set(userId, keys = new Set());
-    keys.add(read.key);
+    keys.add(key);
   }
 
   #invalidate(key: string): void {
     this.#drop(key);
-    const reads = this.#reads.get(key);
-    if (reads !== undefined) { for (const read of reads) read.stale = true; }
+    this.#recent[++this.#changes % RECENT] = key;
   }
 
   #drop(key: string): void {
@@ -225,7 +233,7 @@ export class SessionCache {
   #clear(): void {
     this.#entries.clear();
     this.#byUser.clear();
-    this.#epoch++;
+    this.#cleared = ++this.#changes;
   }
 
   /** True when entries may be served now: the link confirmed recently enough. No side effect. */

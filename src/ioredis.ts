@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { CANNOT_CREATE, CLUSTER_NO_SUBSCRIBER, isObject } from "./_util.ts";
+import { CANNOT_CREATE, CLUSTER_NO_SUBSCRIBER, isObject, onClientEnd } from "./_util.ts";
 import type { Command, Connection, Subscriber, SubscriberEvents } from "./connection.ts";
 import { keySlot } from "./key_slot.ts";
 import { normalizeReply } from "./reply.ts";
@@ -241,7 +241,7 @@ function ioRedisSubscriber(
   const close = () => {
     if (closed) return;
     closed = true;
-    source.removeListener("end", onClientEnd);
+    stopWaiting();
     duplicate.disconnect();
   };
   const fail = (error: unknown) => {
@@ -249,8 +249,7 @@ function ioRedisSubscriber(
     close();
     events.closed(error);
   };
-  const onClientEnd = () => fail(new Error("the client was closed"));
-  source.on("end", onClientEnd);
+  const stopWaiting = onClientEnd(source, () => fail(new Error("the client was closed")));
   duplicate.on("error", fail);
   duplicate.on("close", () => fail(new Error("the connection closed")));
   duplicate.on("messageBuffer", (channel, message) => {

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { CLUSTER_NO_SUBSCRIBER, isObject } from "./_util.ts";
+import { CLUSTER_NO_SUBSCRIBER, isObject, onClientEnd } from "./_util.ts";
 import { keySlot } from "./key_slot.ts";
 import type { Command, Connection, Subscriber, SubscriberEvents } from "./connection.ts";
 import { normalizeReply } from "./reply.ts";
@@ -178,7 +178,6 @@ interface Duplicable {
   readonly options?: { socket?: Record<string, unknown> };
   duplicate(overrides: Record<string, unknown>): DuplicateClient;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
-  off?(event: string, listener: (...args: unknown[]) => void): unknown;
   removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 
@@ -227,7 +226,7 @@ function nodeRedisSubscriber(
   const close = () => {
     if (closed) return;
     closed = true;
-    (client.off ?? client.removeListener).call(client, "end", onClientEnd);
+    stopWaiting();
     try {
       if (duplicate.destroy) duplicate.destroy();
       else void Promise.resolve(duplicate.disconnect()).catch(() => {});
@@ -240,8 +239,7 @@ function nodeRedisSubscriber(
     close();
     events.closed(error);
   };
-  const onClientEnd = () => fail(new Error("the client was closed"));
-  client.on("end", onClientEnd);
+  const stopWaiting = onClientEnd(client, () => fail(new Error("the client was closed")));
   duplicate.on("error", fail);
   duplicate.on("end", () => fail(new Error("the connection ended")));
   const subscriber: Subscriber = {

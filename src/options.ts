@@ -30,6 +30,9 @@ import { isWellFormed } from "./session.ts";
  * // With replicas: revocations resolve once one replica has them (WAIT), within 500 ms.
  * redis(createClient(), { ...options, durability: { replicas: 1, timeout: 500 } });
  * assert.throws(() => redis(createClient(), { durability: { replicas: 0, timeout: 500 } }), RangeError);
+ * // getSession from an in-process cache that Redis invalidates (opened at the first read).
+ * redis(createClient(), { ...options, cache: { maxEntries: 10_000, maxAge: 60_000 } });
+ * assert.throws(() => redis(createClient(), { cache: { maxEntries: 0, maxAge: 1 } }), /"cache/);
  * ```
  */
 export interface RedisSessionAdapterOptions {
