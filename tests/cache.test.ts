@@ -13,7 +13,7 @@ import { LuciaError } from "lucia-auth";
 import redis, { type RedisSessionAdapter } from "../mod.ts";
 import redisV2 from "../v2.ts";
 import { Lru } from "../src/lru.ts";
-import { SessionCache } from "../src/cache.ts";
+import { HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT, SessionCache } from "../src/cache.ts";
 import { toConnection } from "../src/client.ts";
 import { freshNamespaces, type RedisServer, session, useRedis } from "./harness.ts";
 import type { OpenedClient } from "./contract.ts";
@@ -32,7 +32,12 @@ import { START_BUDGET_MS, startKillableServer } from "./faults/harness.ts";
 import { createClient, createCluster } from "redis4";
 import { Cluster } from "ioredis5";
 import { Redis as Upstash } from "@upstash/redis";
-import { startPrimary, startProxiedReplica, until } from "./durability_fixture.ts";
+import {
+  startPrimary,
+  startProxiedReplica,
+  startStallingProxy,
+  until,
+} from "./durability_fixture.ts";
 import { startSwitchingFront } from "./cache_fixture.ts";
 
 /** The bound on a revocation's travel to a cached instance, by the issue. */
@@ -536,6 +541,77 @@ describe("the cache across a failover", () => {
         await front.close();
         await replica.stop();
         await primary.stop();
+      }
+    });
+  }
+});
+
+describe("the cache's heartbeat", () => {
+  for (const setup of MAIN_SETUPS) {
+    it(`${setup.name}: keeps the cache up over a quiet link, on the same connection`, async () => {
+      const ns = freshNamespaces();
+      const cached = await cachedAdapter(setup.name, ns);
+      const writer = writerFor(cached, ns);
+      await writer.setSession(session("h1", "u"));
+      await untilCached(cached.adapter, "h1");
+      const before = (await trackingClients(ctx.admin)).map((c) => c.id).sort();
+      // Reads for longer than the heartbeat's interval and timeout: every one a hit.
+      const until = performance.now() + HEARTBEAT_INTERVAL + HEARTBEAT_TIMEOUT + 500;
+      let reads = 0;
+      while (performance.now() < until) {
+        assert.ok(await isHit(cached.adapter, "h1"), `read ${reads} went to Redis`);
+        reads++;
+        await sleep(50);
+      }
+      assert.deepEqual((await trackingClients(ctx.admin)).map((c) => c.id).sort(), before);
+    });
+
+    it(`${setup.name}: a link that goes silent stops the cache within the heartbeat's bound`, async () => {
+      const proxy = await startStallingProxy(ctx.server);
+      const viaProxy = { ...ctx.server, url: `redis://127.0.0.1:${proxy.port}`, port: proxy.port };
+      const ns = freshNamespaces();
+      const opened = await setupNamed(setup.name).open(viaProxy as RedisServer);
+      (opened.client as { on(event: string, listener: () => void): void }).on("error", () => {});
+      try {
+        const adapter = redis(opened.client as never, {
+          namespaces: namesOf(ns),
+          cache: CACHE,
+          deadline: DEADLINE,
+        })();
+        const writer = writerFor({}, ns);
+        await writer.setSession(session("q1", "u"));
+        await untilCached(adapter, "q1");
+        // The network path goes silent (nothing closes), and the session is revoked meanwhile.
+        const stalledAt = performance.now();
+        proxy.stall();
+        await writer.deleteSession("q1");
+        // Served from the cache (stale) at most HEARTBEAT_INTERVAL + HEARTBEAT_TIMEOUT after the
+        // last confirmation, which came before the stall; then every read goes to Redis.
+        const bound = HEARTBEAT_INTERVAL + HEARTBEAT_TIMEOUT;
+        let staleUntil = stalledAt;
+        for (;;) {
+          const startedAt = performance.now();
+          const got = await adapter.getSession("q1").catch(() => "failed" as const);
+          if (got === null || got === "failed") break;
+          staleUntil = startedAt;
+          assert.ok(
+            startedAt - stalledAt <= bound + REVOCATION_MS,
+            `a stale session served ${Math.round(startedAt - stalledAt)} ms into the stall`,
+          );
+          await sleep(POLL_MS);
+        }
+        assert.ok(staleUntil - stalledAt <= bound + REVOCATION_MS);
+        proxy.resume();
+        const seen = await pollUntil(async () => {
+          const got = await adapter.getSession("q1").catch(() => "failed" as const);
+          if (got !== null && got !== "failed") assert.fail("a stale session after the stall");
+          return got === null;
+        }, Math.ceil(5_000 / DEADLINE));
+        assert.notEqual(seen, undefined, "the revocation never read after the stall");
+      } finally {
+        proxy.resume();
+        await opened.close().catch(() => {});
+        await proxy.close();
       }
     });
   }
