@@ -327,7 +327,9 @@ export class SessionCache {
 
   /** Tells once that Redis refused to set invalidations up (the cache then stays bypassed). */
   #refused(error: unknown): void {
-    if (this.#warned || !(error instanceof Error) || !/^[A-Z]+ /.test(error.message)) return;
+    if (this.#warned || !(error instanceof Error)) return;
+    // Refusals that will not pass by themselves (not LOADING, BUSY and the like).
+    if (!/^NOPERM |^ERR unknown (sub)?command/i.test(error.message)) return;
     this.#warned = true;
     console.warn(
       `@lucia-auth/adapter-session-redis: the session cache is bypassed: Redis refused to set ` +

@@ -257,10 +257,11 @@ describe("the cache option", () => {
     const writer = writerFor({}, ns);
     await writer.setSession(session("warm", "u"));
     await untilCached(adapter, "warm");
-    const short = session("idle", "u", 400);
+    const short = session("idle", "u", 1000);
     await writer.setSession(short);
-    assert.equal((await adapter.getSession("idle"))?.id, "idle");
-    assert.ok(await isHit(adapter, "idle"));
+    // Until cached: a read overlapping the invalidation of this very write does not store.
+    await untilCached(adapter, "idle");
+    assert.ok(Date.now() < short.idle_expires, "cached only after its idle expiry");
     await sleep(short.idle_expires + 1 - Date.now());
     assert.equal(await adapter.getSession("idle"), null);
   });
@@ -544,6 +545,44 @@ describe("the cache across a failover", () => {
       }
     });
   }
+});
+
+describe("the cache refused by Redis", () => {
+  it("warns once, naming the refusal, and every read goes to Redis", async (t) => {
+    if (!ctx.server.owned) return t.skip("the tests did not start this server (an ACL user)");
+    const user = `nocache${Date.now().toString(36)}`;
+    await ctx.admin.sendCommand(
+      ["ACL", "SETUSER", user, "on", ">pw", "~*", "&*", "+@all", "-client|tracking"],
+    );
+    const url = new URL(ctx.server.url);
+    url.username = user;
+    url.password = "pw";
+    const { createClient: create5 } = await import("redis5");
+    const client = create5({ url: url.toString() });
+    await client.connect();
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (message: string) => void warnings.push(String(message));
+    try {
+      const ns = freshNamespaces();
+      const adapter = redis(client, { namespaces: namesOf(ns), cache: CACHE })();
+      await writerFor({}, ns).setSession(session("n1", "u"));
+      const warned = await pollUntil(async () => {
+        assert.equal((await adapter.getSession("n1"))?.id, "n1");
+        return warnings.length > 0;
+      }, LINK_UP_POLLS);
+      assert.notEqual(warned, undefined, "no warning");
+      assert.match(warnings[0], /session cache is bypassed: Redis refused .*NOPERM/);
+      for (let i = 0; i < 3; i++) assert.equal(await isHit(adapter, "n1"), false);
+      await sleep(100); // Another attempt or two, after the backoff: no second warning.
+      await adapter.getSession("n1");
+      assert.equal(warnings.length, 1);
+    } finally {
+      console.warn = warn;
+      await client.close();
+      await ctx.admin.sendCommand(["ACL", "DELUSER", user]);
+    }
+  });
 });
 
 describe("the cache's heartbeat", () => {
