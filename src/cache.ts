@@ -34,7 +34,6 @@
  */
 import type { Connection, Subscriber } from "./connection.ts";
 import { Lru } from "./lru.ts";
-import { idleOf, ownerOf } from "./model.ts";
 import type { Store } from "./store.ts";
 
 /** The `cache` option, checked. @internal */
@@ -200,9 +199,16 @@ export class SessionCache {
   #store(key: string, value: string): void {
     const now = Date.now();
     if (!this.#usable(now)) return;
-    const userId = ownerOf(value);
-    const idle = idleOf(value);
-    if (userId === undefined || idle === undefined) return; // Not a session: the adapter throws.
+    // The fields the adapter's own parsing reads (a value without them makes it throw: not kept).
+    let session: { user_id?: unknown; idle_expires?: unknown } | null;
+    try {
+      session = JSON.parse(value);
+    } catch {
+      return;
+    }
+    const userId = session?.user_id;
+    const idle = session?.idle_expires;
+    if (typeof userId !== "string" || typeof idle !== "number") return;
     const expiresAt = Math.min(now + this.#settings.maxAge, idle);
     if (expiresAt <= now) return;
     this.#drop(key);
