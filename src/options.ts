@@ -103,8 +103,8 @@ export interface RedisSessionAdapterOptions {
    * dedicated connection is not confirmed up, the cache is empty and every read goes to Redis.
    * A revocation made elsewhere is seen after the invalidation's travel time; if the connection
    * dies without a word, after at most `min(maxAge, 2000)` ms. For node-redis and ioredis on a
-   * single server (or Sentinel); refused for cluster clients, Bun's client and Upstash. See the
-   * README's "Caching".
+   * single server (or behind Sentinel, untested); refused for cluster clients, Bun's client and
+   * Upstash. See the README's "Caching".
    *
    * @default {undefined} (off: every `getSession` reads Redis)
    */
