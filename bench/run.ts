@@ -11,7 +11,7 @@
  * bench/load.ts under Bun (throughput over node-redis and over Bun's RedisClient) and Node
  * (throughput, bundled with esbuild into the git-ignored bench/.runs/), and last Node again
  * through a TCP delay proxy that adds ~1 ms to every round trip. Every figure in RESULTS.md
- * comes from this run.
+ * and its charts (bench/charts/*.svg) comes from this run.
  *
  * Options: `--smoke` (tiny N in ~30 s, for CI: fails on errors, never on speed; writes
  * bench/.runs/RESULTS.smoke.md), `--repeats=N`, `--duration=MS`, `--runtimes=deno,bun,node`,
@@ -36,7 +36,7 @@ import { startRedisServer } from "../scripts/redis_server.ts";
 import { CLUSTER_PARTS, clusterConfig } from "./cluster/config.ts";
 import type { ClusterConfig, ClusterPart, ClusterResult } from "./cluster/types.ts";
 import type { LoadConfig, LoadResult, OpSpec } from "./load/types.ts";
-import { render, type RunData } from "./report.ts";
+import { type RunData, writeReport } from "./report.ts";
 import { machine, versions } from "./run_env.ts";
 import { SERVER_MODES, serverConfig } from "./server/config.ts";
 import type { ServerConfig, ServerMode, ServerResult } from "./server/types.ts";
@@ -197,8 +197,8 @@ async function main(): Promise<void> {
     ? `${RUNS}/RESULTS.smoke.md`
     : `${ROOT}bench/RESULTS.md`;
   if (flag("render") !== undefined) {
-    writeFileSync(resultsMd, render(JSON.parse(readFileSync(resultsJson, "utf8"))));
-    log(`rendered ${resultsMd}`);
+    writeReport(JSON.parse(readFileSync(resultsJson, "utf8")), resultsMd);
+    log(`rendered ${resultsMd} and its charts`);
     return;
   }
   const started = performance.now();
@@ -361,7 +361,7 @@ async function main(): Promise<void> {
   data.machine.loadAfter = os.loadavg();
   data.elapsedSeconds = (performance.now() - started) / 1000;
   writeFileSync(resultsJson, JSON.stringify(data, null, 1));
-  writeFileSync(resultsMd, render(data));
+  writeReport(data, resultsMd);
   log(`wrote ${resultsMd} (${data.elapsedSeconds.toFixed(0)} s)`);
 }
 
