@@ -60,6 +60,8 @@ export async function runMigrate(
     json?: boolean;
     tty?: boolean;
     failAfterScans?: number;
+    /** `--merge-user-session-namespace`. */
+    mergeFrom?: string;
   } = {},
 ): Promise<Ran> {
   const out: string[] = [];
@@ -73,8 +75,9 @@ export async function runMigrate(
     stderrIsTTY: options.tty ?? false,
     openRedis: (t) => openForTest(t, options.failAfterScans),
   };
-  const parsed: Record<string, number | boolean> = {};
+  const parsed: Record<string, number | boolean | string> = {};
   if (options.dryRun) parsed["dry-run"] = true;
+  if (options.mergeFrom !== undefined) parsed["merge-user-session-namespace"] = options.mergeFrom;
   if (options.batch !== undefined) parsed.batch = options.batch;
   const code = await withContext(io, {
     url: target.url,
@@ -223,4 +226,52 @@ export function appAdapter(client: unknown, ns: { session: string; userSession: 
 export function countsOf(summary: MigrateSummary): Record<string, unknown> {
   const { seconds: _s, keysPerSecond: _k, dryRun: _d, ...rest } = summary;
   return rest;
+}
+
+/** The namespaces of an app that went from 1.x to 2.1.2 with the defaults, under a test root. */
+export interface TwoNamespaces {
+  readonly root: string;
+  readonly session: string;
+  /** 1.x's index namespace (`userSession`), merged from. */
+  readonly from: string;
+  /** 2.1.2's (`user_sessions`), the one the app reads now: the target. */
+  readonly userSession: string;
+}
+
+/**
+ * Seeds an app that went from 1.x to 2.1.2 with the defaults, and then ran this package's v1
+ * entry for a while on 1.x's namespace: u1 has a 1.x LIST (a live session, a dead one, a gone
+ * id) and a 2.1.2 SET (a live session); u2 only a 1.x LIST; u3 only a 2.1.2 SET; u4 a sorted set
+ * of this adapter under the old namespace and a 2.1.2 SET. Returns the live session ids by user.
+ */
+export async function seedTwoNamespaces(admin: Admin, ns: TwoNamespaces) {
+  const old = redis212(admin as never, { session: ns.session, userSessions: ns.userSession })(
+    LuciaError as never,
+  );
+  const v1 = appAdapter(admin, { session: ns.session, userSession: ns.from });
+  const now = Date.now();
+  const session = (id: string, userId: string, idle: number) => ({
+    id,
+    user_id: userId,
+    active_expires: idle - HOUR / 2,
+    idle_expires: idle,
+  });
+  const list = async (userId: string, ids: string[], live: [string, number][], dead: string[]) => {
+    for (const [id, hours] of live) {
+      const s = session(id, userId, now + hours * HOUR);
+      await admin.set(`${ns.session}:${id}`, JSON.stringify(s), { EX: Math.floor(s.idle_expires) });
+    }
+    for (const id of dead) {
+      const s = session(id, userId, now - 5000);
+      await admin.set(`${ns.session}:${id}`, JSON.stringify(s), { EX: Math.floor(s.idle_expires) });
+    }
+    await admin.rPush(`${ns.from}:${userId}`, ids);
+  };
+  await list("u1", ["a1", "a-dead", "a-gone"], [["a1", 2]], ["a-dead"]);
+  await old.setSession(session("b1", "u1", now + 3 * HOUR + 437));
+  await list("u2", ["c1", "c1"], [["c1", 1]], []);
+  await old.setSession(session("e1", "u3", now + 4 * HOUR + 437));
+  await v1.setSession(session("f1", "u4", now + 5 * HOUR));
+  await old.setSession(session("g1", "u4", now + HOUR + 437));
+  return new Map([["u1", ["a1", "b1"]], ["u2", ["c1"]], ["u3", ["e1"]], ["u4", ["f1", "g1"]]]);
 }

@@ -11,7 +11,8 @@
  */
 import { MAX_TIME } from "../_util.ts";
 import { defineScript, helper } from "../lua_define.ts";
-import { chunked, idleOf, mget, nowMs, ownerOf, rare } from "../lua_lib.ts";
+import { aclGuard, chunked, idleOf, mget, nowMs, ownerOf, rare } from "../lua_lib.ts";
+import { MIGRATE_BACK_SCRIPTS } from "./migrate_back_lua.ts";
 
 /**
  * Pass 1, session keys. KEYS: the session keys (one on a cluster; a small group on a single
@@ -88,6 +89,35 @@ end`,
 );
 
 /**
+ * `clean_index(index, prefix, user)`: drops from a sorted-set index the ids whose idle expiry has
+ * passed, whose session is gone or a tombstone, or whose session is another user's (a value whose
+ * owner cannot be read keeps its entry, as the conversion keeps it). Returns how many it dropped.
+ * Only on a single server, where every login writes its session and its entry in one script.
+ */
+const cleanIndex = helper(
+  "clean_index",
+  [nowMs, mget, ownerOf, chunked],
+  ["ZREMRANGEBYSCORE", "ZRANGE", "ZREM"],
+  `
+local function clean_index(index, prefix, user)
+  local dropped = redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. string.format('%d', now_ms()))
+  local ids = redis.call('ZRANGE', index, 0, -1)
+  local values, gone = mget(prefix, ids), {}
+  for i = 1, #ids do
+    local value = values[i]
+    if not value or value == '' then
+      gone[#gone + 1] = ids[i]
+    else
+      local owner = owner_of(value)
+      if owner and owner ~= user then gone[#gone + 1] = ids[i] end
+    end
+  end
+  chunked(redis.call, 'ZREM', index, gone, #gone)
+  return dropped + #gone
+end`,
+);
+
+/**
  * Pass 2 on a single server, a small group of indexes. KEYS: the index keys. ARGV: session key
  * prefix, index key prefix (a user's id is the rest of the index key).
  *
@@ -105,8 +135,8 @@ const INDEX_FIX = defineScript({
   keys: [],
   restKeys: "index_keys",
   args: ["session_prefix", "index_prefix"],
-  uses: [rare, mget, ownerOf, chunked, fixExpiry, existing],
-  commands: ["TYPE", "LRANGE", "SMEMBERS", "ZCARD", "ZREMRANGEBYSCORE", "ZRANGE", "ZREM"],
+  uses: [rare, cleanIndex, fixExpiry, existing],
+  commands: ["TYPE", "LRANGE", "SMEMBERS", "ZCARD"],
   body: `
 local function fix(index, prefix, user)
   local kind = redis.call('TYPE', index)['ok']
@@ -117,20 +147,7 @@ local function fix(index, prefix, user)
     return 1, #ids - redis.call('ZCARD', index), before - existing(prefix, ids), 0
   end
   if kind ~= 'zset' then return 0, 0, 0, 0 end
-  local dropped = redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. string.format('%d', rare().now_ms()))
-  local ids = redis.call('ZRANGE', index, 0, -1)
-  local values, gone = mget(prefix, ids), {}
-  for i = 1, #ids do
-    local value = values[i]
-    if not value or value == '' then
-      gone[#gone + 1] = ids[i]
-    else
-      local owner = owner_of(value)
-      if owner and owner ~= user then gone[#gone + 1] = ids[i] end
-    end
-  end
-  chunked(redis.call, 'ZREM', index, gone, #gone)
-  return 0, dropped + #gone, 0, fix_expiry(index)
+  return 0, clean_index(index, prefix, user), 0, fix_expiry(index)
 end
 local out = {}
 for _, index in ipairs(index_keys) do
@@ -139,6 +156,64 @@ for _, index in ipairs(index_keys) do
   out[#out + 1] = b
   out[#out + 1] = c
   out[#out + 1] = d
+end
+return out
+`,
+});
+
+/**
+ * The merge pass on a single server (`--merge-user-session-namespace`), a small group of indexes
+ * of the other namespace. KEYS: those index keys. ARGV: session key prefix, their index key
+ * prefix, the target's index key prefix (a user's id is the rest of the key).
+ *
+ * For each: converts it (a 1.x LIST, a 2.x SET) to the sorted set by the adapter's own conversion,
+ * and the target index of the same user too if it is still a legacy one; moves its entries into
+ * the target (`ZUNIONSTORE … AGGREGATE MAX`: an id in both keeps its later score), deletes it, and
+ * cleans the target as pass 2 does (`clean_index`), giving it its latest score as its expiry. So
+ * every live session listed in either index is in the target in the same step that deletes the
+ * other. A key of another type, or a target of another type, is left alone. Returns 1 per key
+ * merged, else 0.
+ */
+const MERGE_INDEX = defineScript({
+  name: "mergeIndex",
+  keys: [],
+  restKeys: "index_keys",
+  args: ["session_prefix", "index_prefix", "target_prefix"],
+  uses: [rare, cleanIndex, fixExpiry],
+  commands: ["TYPE", "ZUNIONSTORE", "DEL"],
+  body: `
+${
+    aclGuard(
+      [
+        ...["ZUNIONSTORE", "DEL", "ZADD", "PEXPIREAT", "ZREM", "ZREMRANGEBYSCORE"].map((
+          c,
+        ) => [c, "target_prefix"] as const),
+        ["ZUNIONSTORE", "index_prefix"],
+        ["DEL", "index_prefix"],
+        ["ZADD", "index_prefix"],
+        ["DEL", "session_prefix"],
+        ["PEXPIREAT", "session_prefix"],
+      ],
+    )
+  }
+local legacy = { list = true, set = true, zset = true }
+local out = {}
+for i, index in ipairs(index_keys) do
+  local user = string.sub(index, #index_prefix + 1)
+  local target = target_prefix .. user
+  local target_kind = redis.call('TYPE', target)['ok']
+  out[i] = 0
+  if legacy[redis.call('TYPE', index)['ok']] and (legacy[target_kind] or target_kind == 'none') then
+    local ok, failed = rare().convert(index, session_prefix, user)
+    if not ok then return failed end
+    ok, failed = rare().convert(target, session_prefix, user)
+    if not ok then return failed end
+    redis.call('ZUNIONSTORE', target, 2, target, index, 'AGGREGATE', 'MAX')
+    redis.call('DEL', index)
+    clean_index(target, session_prefix, user)
+    fix_expiry(target)
+    out[i] = 1
+  end
 end
 return out
 `,
@@ -173,4 +248,6 @@ export const MIGRATE_SCRIPTS = {
   sessionFix: SESSION_FIX,
   indexFix: INDEX_FIX,
   clusterIndexFix: CLUSTER_INDEX_FIX,
+  mergeIndex: MERGE_INDEX,
+  ...MIGRATE_BACK_SCRIPTS,
 } as const;

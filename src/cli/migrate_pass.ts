@@ -42,6 +42,8 @@ export interface Counts {
   danglingEntriesDropped: number;
   /** Sorted-set indexes without an expiry given one. */
   indexExpiriesFixed: number;
+  /** Indexes of `--merge-user-session-namespace` merged into their user's index, then deleted. */
+  indexesMerged: number;
 }
 
 /** All counts at zero. @internal */
@@ -55,6 +57,7 @@ export function noCounts(): Counts {
     indexesConverted: 0,
     danglingEntriesDropped: 0,
     indexExpiriesFixed: 0,
+    indexesMerged: 0,
   };
 }
 
@@ -69,10 +72,17 @@ export interface PassOptions {
   readonly onBatch: OnBatch;
 }
 
-type Work = (node: Node, keys: string[]) => Promise<number>;
+/** The work done on one batch of keys; resolves with the keys changed. @internal */
+export type Work = (node: Node, keys: string[]) => Promise<number>;
 
-/** SCANs every primary for `prefix*`, and hands each batch of keys to `work`. */
-async function scanEach(context: Context, prefix: string, batch: number, work: Work, on: OnBatch) {
+/** SCANs every primary for `prefix*`, and hands each batch of keys to `work`. @internal */
+export async function scanEach(
+  context: Context,
+  prefix: string,
+  batch: number,
+  work: Work,
+  on: OnBatch,
+) {
   const pattern = patternOf(prefix);
   for (const node of context.nodes) {
     const scan = async (cursor: string) => {
@@ -96,8 +106,8 @@ async function scanEach(context: Context, prefix: string, batch: number, work: W
   }
 }
 
-/** GET, with a key holding no string read as undefined. */
-async function getValue(context: Context, key: string): Promise<string | null | undefined> {
+/** GET, with a key holding no string read as undefined. @internal */
+export async function getValue(context: Context, key: string): Promise<string | null | undefined> {
   try {
     const value = await context.connection.send(commands.get(key));
     return typeof value === "string" ? value : null;
@@ -113,8 +123,8 @@ async function getValue(context: Context, key: string): Promise<string | null | 
  */
 const GROUP = 32;
 
-/** The keys in groups of one script each. */
-function groupsOf(context: Context, keys: string[]): string[][] {
+/** The keys in groups of one script each. @internal */
+export function groupsOf(context: Context, keys: string[]): string[][] {
   const size = context.cluster ? 1 : GROUP;
   return Array.from(
     { length: Math.ceil(keys.length / size) },
@@ -310,4 +320,57 @@ export async function indexPass(context: Context, options: PassOptions): Promise
     return changed;
   };
   await scanEach(context, keys.userSessionPrefix, options.batch, work, options.onBatch);
+}
+
+/** The merge pass's options: the pass's own, and the namespace merged from. @internal */
+export interface MergeOptions extends PassOptions {
+  /** The key prefix (`userSession:`) of the indexes merged into the context's. */
+  readonly fromPrefix: string;
+}
+
+const INDEX_TYPES = new Set(["list", "set", "zset"]);
+
+/**
+ * The merge pass (single server only): every index under `fromPrefix` merged into the index of
+ * the same user under the context's namespace, in one atomic step each (`mergeIndex`), after
+ * pass 2 has brought the target indexes up to date. Indexes scanned here count as scanned.
+ *
+ * @internal
+ */
+export async function mergePass(context: Context, options: MergeOptions): Promise<void> {
+  const { counts, dryRun, fromPrefix } = options;
+  const { keys } = context;
+  const run = scriptRunner(context.connection);
+  const onServer = async (group: string[]): Promise<number[]> => {
+    const reply = await run(MIGRATE_SCRIPTS.mergeIndex, {
+      keys: {},
+      args: {
+        session_prefix: keys.sessionPrefix,
+        index_prefix: fromPrefix,
+        target_prefix: keys.userSessionPrefix,
+      },
+      rest: group,
+    });
+    if (Array.isArray(reply) && reply.length === 3 && reply[0] === null) {
+      throw new TypeError(`mergeIndex refused on ${String(reply[1])}: ${String(reply[2])}`);
+    }
+    return (Array.isArray(reply) ? reply : []).map(Number);
+  };
+  const dry = async (index: string): Promise<number> => {
+    const target = keys.userSession(index.slice(fromPrefix.length));
+    const [kind, targetKind] = await Promise.all(
+      [index, target].map(async (key) => String(await context.connection.send(commands.type(key)))),
+    );
+    return INDEX_TYPES.has(kind) && (INDEX_TYPES.has(targetKind) || targetKind === "none") ? 1 : 0;
+  };
+  const work: Work = async (_node, batch) => {
+    const merged = dryRun
+      ? await Promise.all(batch.map(dry))
+      : (await Promise.all(groupsOf(context, batch).map(onServer))).flat();
+    const changed = merged.reduce((a, b) => a + b, 0);
+    counts.indexesScanned += batch.length;
+    counts.indexesMerged += changed;
+    return changed;
+  };
+  await scanEach(context, fromPrefix, options.batch, work, options.onBatch);
 }

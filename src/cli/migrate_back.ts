@@ -1,0 +1,299 @@
+/**
+ * `migrate --to 2.1.2`: the way back to `@lucia-auth/adapter-session-redis` 2.1.2, in two passes
+ * over every primary:
+ *
+ * 1. every index key (`<user-session-namespace>:<userId>`): this adapter's sorted set (or a 1.x
+ *    LIST) becomes 2.1.2's SET of the ids of the user's live sessions, with no expiry (2.1.2
+ *    never sets one on its index, and its `SADD` would not move one); a SET with an expiry loses
+ *    it;
+ * 2. every session key: a live session missing from its owner's set is added to it (a login 2.1.2
+ *    half wrote while the index was still a sorted set: its `SET` landed, its `SADD` failed).
+ *
+ * Sessions' values are left as they are: 2.1.2 reads a session with `JSON.parse` and hands Lucia
+ * its fields, and the JSON this adapter writes (`user_id` first, expiries as numbers, attributes
+ * beside them) is what 2.1.2's `JSON.stringify(session)` writes, in another order. Their keys
+ * keep their expiry (the exact idle expiry, where 2.1.2 rounds it down to the second).
+ *
+ * Each write is one atomic step deciding from what it reads there and then; a step that finds
+ * its key already right writes nothing, so a second run changes nothing. On a Redis Cluster an
+ * index is replaced only if it still holds exactly what the tool read (else it reads again).
+ *
+ * @module
+ */
+import * as commands from "../commands.ts";
+import type { Command, Reply } from "../connection.ts";
+import { scriptRunner } from "../scripts.ts";
+import type { Context } from "./context.ts";
+import { count, duration, rows } from "./format.ts";
+import { CliError } from "./io.ts";
+import { MIGRATE_BACK_SCRIPTS as S } from "./migrate_back_lua.ts";
+import { isLiveOf, liveOwner } from "./migrate_back_rules.ts";
+import { getValue, groupsOf, type OnBatch, scanEach, type Work } from "./migrate_pass.ts";
+import { membersCommand, serverTime } from "./scan.ts";
+
+/** The version `--to` takes. */
+export const BACK_TO = "2.1.2";
+
+/** What a run back to 2.1.2 did (or, dry, would do). Field names are the JSON summary's. */
+export interface BackCounts {
+  /** Index keys scanned. */
+  indexesScanned: number;
+  /** Sorted-set (or 1.x list) indexes replaced by 2.1.2's set of live ids. */
+  indexesConverted: number;
+  /** Ids of converted indexes not carried over: dead, gone, a tombstone, another user's. */
+  entriesLeftOut: number;
+  /** Sets that had an expiry and lost it. */
+  setExpiriesRemoved: number;
+  /** Session keys scanned. */
+  sessionsScanned: number;
+  /** Live sessions that were missing from their owner's set and were added. */
+  sessionsIndexed: number;
+  /** Live sessions whose owner's index was no set when their turn came (run again). */
+  sessionsLeft: number;
+}
+
+/** The JSON summary of `migrate --to 2.1.2`. */
+export interface MigrateBackSummary extends BackCounts {
+  /** Always `2.1.2`. */
+  to: string;
+  /** True when nothing was written. */
+  dryRun: boolean;
+  /** Keys scanned in both passes. */
+  scanned: number;
+  /** Changes made (or, dry, to make): indexes converted, expiries removed, sessions indexed. */
+  changes: number;
+  /** How long the run took. */
+  seconds: number;
+  /** Keys scanned per second. */
+  keysPerSecond: number;
+}
+
+/** All counts at zero. @internal */
+export function noBackCounts(): BackCounts {
+  return {
+    indexesScanned: 0,
+    indexesConverted: 0,
+    entriesLeftOut: 0,
+    setExpiriesRemoved: 0,
+    sessionsScanned: 0,
+    sessionsIndexed: 0,
+    sessionsLeft: 0,
+  };
+}
+
+/** The sum of the counts that are changes. @internal */
+export function backChangesOf(counts: BackCounts): number {
+  return counts.indexesConverted + counts.setExpiriesRemoved + counts.sessionsIndexed;
+}
+
+/** The summary as text. @internal */
+export function backSummaryText(summary: MigrateBackSummary): string {
+  const name = `migrate --to ${summary.to}`;
+  const head = summary.dryRun
+    ? `${name} --dry-run: nothing written; a real run would make ${count(summary.changes)} ` +
+      `changes (${count(summary.scanned)} keys scanned in ${duration(summary.seconds)})`
+    : `${name}: ${count(summary.changes)} changes, ${count(summary.scanned)} keys scanned in ` +
+      `${duration(summary.seconds)} (${count(summary.keysPerSecond)} keys/s)`;
+  return `${head}\n${
+    rows([
+      ["index keys scanned", count(summary.indexesScanned)],
+      ["indexes converted to 2.1.2's set", count(summary.indexesConverted)],
+      ["entries left out (not a live session)", count(summary.entriesLeftOut)],
+      ["set expiries removed", count(summary.setExpiriesRemoved)],
+      ["session keys scanned", count(summary.sessionsScanned)],
+      ["live sessions added to their set", count(summary.sessionsIndexed)],
+      ...(summary.sessionsLeft > 0
+        ? [["left: their index is no set (run again)", count(summary.sessionsLeft)]]
+        : []) as [string, string][],
+    ])
+  }\n`;
+}
+
+/** How a pass runs. @internal */
+export interface BackPassOptions {
+  readonly batch: number;
+  readonly dryRun: boolean;
+  readonly counts: BackCounts;
+  readonly onBatch: OnBatch;
+}
+
+/** A script's failure reply (`{false, key, message}`: nothing written) as a CliError. */
+function checked(reply: Reply, script: string): Reply {
+  if (Array.isArray(reply) && reply.length === 3 && reply[0] === null) {
+    throw new CliError(`${script} refused on ${String(reply[1])}: ${String(reply[2])}`);
+  }
+  return reply;
+}
+
+/** A one-key command of our own (the builders of commands.ts cover what the adapter sends). */
+function oneKey(name: string, key: string, ...rest: string[]): Command {
+  return { args: [name, key, ...rest], keys: [1] };
+}
+
+/** What pass 1 did to one index. */
+interface IndexResult {
+  converted: number;
+  leftOut: number;
+  persisted: number;
+}
+
+const NOTHING: IndexResult = { converted: 0, leftOut: 0, persisted: 0 };
+
+/** Times the cluster step reads an index again when it changed under it. */
+const ATTEMPTS = 10;
+
+/** Pass 1: every index to 2.1.2's set of live ids. @internal */
+export async function setIndexPass(context: Context, options: BackPassOptions): Promise<void> {
+  const { counts, dryRun } = options;
+  const { keys, connection } = context;
+  const run = scriptRunner(connection);
+  const send = (command: Command) => connection.send(command);
+
+  const onServer = async (group: string[]): Promise<IndexResult[]> => {
+    const reply = checked(
+      await run(S.toSetIndex, {
+        keys: {},
+        args: { session_prefix: keys.sessionPrefix, index_prefix: keys.userSessionPrefix },
+        rest: group,
+      }),
+      "toSetIndex",
+    );
+    const n = (Array.isArray(reply) ? reply : []).map(Number);
+    return group.map((_, i) => ({
+      converted: n[3 * i],
+      leftOut: n[3 * i + 1],
+      persisted: n[3 * i + 2],
+    }));
+  };
+
+  /** Reads an index and decides: the ids as listed, the distinct ones, the live ones. */
+  const read = async (index: string, userId: string, kind: string, now: number) => {
+    const listed = (await send(membersCommand(index, kind)!) as Reply[]).map(String);
+    const unique = [...new Set(listed)];
+    const values = await Promise.all(unique.map((id) => getValue(context, keys.session(id))));
+    const live = unique.filter((_, i) => isLiveOf(values[i], userId, now));
+    return { listed, unique, live };
+  };
+
+  const one = async (index: string, userId: string, now: number): Promise<IndexResult> => {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const kind = String(await send(commands.type(index)));
+      if (kind === "set") {
+        if (Number(await send(commands.pttl(index))) < 0) return NOTHING;
+        if (dryRun) return { ...NOTHING, persisted: 1 };
+        const reply = checked(
+          await run(S.clusterSetAdd, { keys: { index_key: index }, args: { persist: "1" } }),
+          "clusterSetAdd",
+        );
+        const [added, persisted] = (reply as Reply[]).map(Number);
+        if (added < 0) continue;
+        return { ...NOTHING, persisted };
+      }
+      if (kind !== "zset" && kind !== "list") return NOTHING;
+      const { listed, unique, live } = await read(index, userId, kind, now);
+      const result = { converted: 1, leftOut: unique.length - live.length, persisted: 0 };
+      if (dryRun) return result;
+      const reply = checked(
+        await run(S.clusterToSetIndex, {
+          keys: { index_key: index },
+          args: { kind, count: String(listed.length) },
+          rest: [...listed, ...live],
+        }),
+        "clusterToSetIndex",
+      );
+      if (Number(reply) === 1) return result;
+    }
+    throw new CliError(`the index ${index} kept changing while it was read (${ATTEMPTS} times)`);
+  };
+
+  const work: Work = async (node, batch) => {
+    const userOf = (index: string) => index.slice(keys.userSessionPrefix.length);
+    let results: IndexResult[];
+    if (dryRun || context.cluster) {
+      const now = await serverTime(node);
+      results = await Promise.all(batch.map((index) => one(index, userOf(index), now)));
+    } else results = (await Promise.all(groupsOf(context, batch).map(onServer))).flat();
+    let changed = 0;
+    for (const r of results) {
+      counts.indexesScanned++;
+      counts.indexesConverted += r.converted;
+      counts.entriesLeftOut += r.leftOut;
+      counts.setExpiriesRemoved += r.persisted;
+      if (r.converted + r.persisted > 0) changed++;
+    }
+    return changed;
+  };
+  await scanEach(context, keys.userSessionPrefix, options.batch, work, options.onBatch);
+}
+
+/** What pass 2 does to one session key: nothing, added to its owner's set, or left. */
+type SessionCode = 0 | 1 | 2;
+
+/** Pass 2: every live session in its owner's set. @internal */
+export async function setSessionPass(context: Context, options: BackPassOptions): Promise<void> {
+  const { counts, dryRun } = options;
+  const { keys, connection } = context;
+  const run = scriptRunner(connection);
+  const send = (command: Command) => connection.send(command);
+
+  const onServer = async (group: string[]): Promise<SessionCode[]> => {
+    const reply = checked(
+      await run(S.indexSessionsInSets, {
+        keys: {},
+        args: { session_prefix: keys.sessionPrefix, index_prefix: keys.userSessionPrefix },
+        rest: group,
+      }),
+      "indexSessionsInSets",
+    );
+    return (Array.isArray(reply) ? reply : []).map((code) => Number(code) as SessionCode);
+  };
+
+  /** A dry run: would pass 1 have left this id in the owner's index? */
+  const listed = async (index: string, id: string): Promise<SessionCode> => {
+    const kind = String(await send(commands.type(index)));
+    if (kind === "none") return 1;
+    const found = kind === "set"
+      ? Number(await send(oneKey("SISMEMBER", index, id))) === 1
+      : kind === "zset"
+      ? await send(oneKey("ZSCORE", index, id)) !== null
+      : kind === "list"
+      ? await send(oneKey("LPOS", index, id)) !== null
+      : undefined;
+    if (found === undefined) return 2;
+    return found ? 0 : 1;
+  };
+
+  const one = async (key: string, now: number): Promise<SessionCode> => {
+    const owner = liveOwner(await getValue(context, key), now);
+    if (owner === undefined) return 0;
+    const id = key.slice(keys.sessionPrefix.length);
+    const index = keys.userSession(owner);
+    if (dryRun) return await listed(index, id);
+    const reply = checked(
+      await run(S.clusterSetAdd, {
+        keys: { index_key: index },
+        args: { persist: "0" },
+        rest: [id],
+      }),
+      "clusterSetAdd",
+    );
+    const [added] = (reply as Reply[]).map(Number);
+    return added < 0 ? 2 : added > 0 ? 1 : 0;
+  };
+
+  const work: Work = async (node, batch) => {
+    let codes: SessionCode[];
+    if (dryRun || context.cluster) {
+      const now = await serverTime(node);
+      codes = await Promise.all(batch.map((key) => one(key, now)));
+    } else codes = (await Promise.all(groupsOf(context, batch).map(onServer))).flat();
+    let changed = 0;
+    for (const code of codes) {
+      counts.sessionsScanned++;
+      if (code === 1) counts.sessionsIndexed++, changed++;
+      else if (code === 2) counts.sessionsLeft++;
+    }
+    return changed;
+  };
+  await scanEach(context, keys.sessionPrefix, options.batch, work, options.onBatch);
+}
