@@ -26,6 +26,11 @@ export interface RedisServer {
   readonly version: string;
   /** The server's process id when this process started it (for CPU figures on Linux). */
   readonly pid?: number;
+  /**
+   * When this process started the server: settles once the server process has exited, with how
+   * (e.g. "signal SIGTERM", "exit code 1"), whoever stopped it.
+   */
+  readonly exited?: Promise<string>;
   /** Stops the server if this process started it; does nothing for `REDIS_URL`. */
   stop(): Promise<void>;
 }
@@ -141,9 +146,12 @@ export async function startRedisServer(
       ...(options.extraArgs ?? []),
     ], { stdio: "ignore" });
     let exited = false;
-    child.on("exit", () => {
-      exited = true;
-      rmSync(dir, { recursive: true, force: true });
+    const exit = new Promise<string>((resolve) => {
+      child.on("exit", (code, signal) => {
+        exited = true;
+        rmSync(dir, { recursive: true, force: true });
+        resolve(signal ? `signal ${signal}` : `exit code ${code}`);
+      });
     });
     try {
       const version = await waitUntilUp(host, port, Date.now() + 5000);
@@ -155,6 +163,7 @@ export async function startRedisServer(
         owned: true,
         version,
         pid: child.pid,
+        exited: exit,
         stop: () =>
           new Promise<void>((resolve) => {
             if (exited) return resolve();
