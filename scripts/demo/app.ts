@@ -8,9 +8,12 @@
 import lucia, { LuciaError, type Session } from "lucia-auth";
 import { web } from "lucia-auth/middleware";
 import { redis, type RedisClient } from "../../mod.ts";
+import { readCookie, setFlash, takeFlash } from "./flash.ts";
+import type { RedisStatus } from "./redis_watch.ts";
 import type { UserStore } from "./user_store.ts";
 import {
   problemPage,
+  redisDownPage,
   type SessionRow,
   sessionsPage,
   signInPage,
@@ -27,6 +30,8 @@ const IDLE_PERIOD = 14 * 24 * 60 * 60 * 1000;
 const SESSION_KEY_PREFIX = "session:";
 /** Lucia key provider for email + password. */
 const PROVIDER = "email";
+/** Lucia v1's session cookie. */
+const SESSION_COOKIE = "auth_session";
 const PATHS = new Set([
   "/",
   "/style.css",
@@ -37,6 +42,14 @@ const PATHS = new Set([
   "/signout",
   "/signout-everywhere",
 ]);
+/** For a form that failed while Redis was down, "Try again" shows the page with the form. */
+const FORM_PAGES: Record<string, string> = {
+  "/signin": "/signin",
+  "/signup": "/signup",
+  "/sessions/signout": "/sessions",
+  "/signout": "/sessions",
+  "/signout-everywhere": "/sessions",
+};
 const MAX_FORM_BYTES = 8 * 1024;
 const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 256;
@@ -57,6 +70,12 @@ export interface DemoAppOptions {
   storage: StorageInfo;
   /** Lucia's env: "DEV" for plain http on localhost (cookies without `Secure`). */
   env?: "DEV" | "PROD";
+  /** The state of Redis (default: from the client's `isReady`). */
+  redisStatus?: () => RedisStatus;
+  /** Where unexpected failures are logged (default: `console.error`). */
+  log?: (line: string) => void;
+  /** Seconds a Redis-down page asks the browser to wait (`Retry-After`; default 1). */
+  retryAfterSeconds?: number;
 }
 
 /** The demo app: a web-standard request handler. */
@@ -70,8 +89,8 @@ interface DemoUser {
   email: string;
 }
 
-/** Query-string codes for messages after a redirect (no user text is ever reflected). */
-const NOTICES: Record<string, string> = {
+/** Codes of the one-time notices shown after a redirect (no user text is ever reflected). */
+const NOTICES = new Map<string, string>(Object.entries({
   "signed-out": "You are signed out.",
   "signed-out-everywhere":
     "You signed out everywhere: all of your sessions were deleted from Redis. Other browsers " +
@@ -83,7 +102,7 @@ const NOTICES: Record<string, string> = {
   "signed-in": "You are signed in. This browser has a new session in Redis.",
   "revoked": "That session is signed out; its browser will be asked to sign in again.",
   "gone": "That session had already ended.",
-};
+}));
 
 const SECURITY_HEADERS: Record<string, string> = {
   "Content-Security-Policy":
@@ -99,6 +118,9 @@ class HttpError extends Error {
     super(message);
   }
 }
+
+/** Thrown before starting work that needs Redis while it is known to be down. */
+class RedisDown extends Error {}
 
 /** A non-secret handle for a session id: the first 32 hex digits of its SHA-256. */
 async function sessionHandle(sessionId: string): Promise<string> {
@@ -147,6 +169,10 @@ function isLuciaError(error: unknown, ...messages: string[]): boolean {
 /** Creates the demo app over a connected Redis client and a user store. */
 export function createDemoApp(options: DemoAppOptions): DemoApp {
   const { redisClient, userStore, storage } = options;
+  const redisStatus = options.redisStatus ??
+    (() => ({ up: redisClient.isReady !== false, advice: "Check that Redis is running." }));
+  const log = options.log ?? ((line: string) => console.error(line));
+  const secure = (options.env ?? "DEV") === "PROD";
   const auth = lucia({
     adapter: { user: userStore.adapter, session: redis(redisClient) },
     env: options.env ?? "DEV",
@@ -180,9 +206,15 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
     headers.set("Content-Type", "text/html; charset=utf-8");
     return new Response(body, { status, headers });
   };
-  const redirect = (location: string, headers: Headers): Response => {
+  /** A 303 to a GET page, optionally with a one-time notice for it (see flash.ts). */
+  const redirect = (location: string, headers: Headers, notice?: string): Response => {
+    if (notice) setFlash(headers, notice, secure);
     headers.set("Location", location);
     return new Response(null, { status: 303, headers });
+  };
+  /** Fails fast, before any write, when Redis is known to be down. */
+  const assertRedisUp = (): void => {
+    if (!redisStatus().up) throw new RedisDown();
   };
 
   const redisTtl = async (sessionId: string): Promise<number | null> => {
@@ -234,7 +266,8 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
           return null;
         }
       })();
-    const notice = NOTICES[url.searchParams.get("notice") ?? ""] ?? null;
+    /** The one-time notice for the page being rendered; reading it clears it. */
+    const notice = () => NOTICES.get(takeFlash(request, headers, secure) ?? "") ?? null;
 
     if (method === "POST") assertSameOrigin(request);
 
@@ -252,7 +285,9 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
       case "GET /signin":
       case "GET /signup": {
         if (await currentUser()) return redirect("/sessions", headers);
-        const body = url.pathname === "/signin" ? signInPage({ notice }) : signUpPage({ notice });
+        const body = url.pathname === "/signin"
+          ? signInPage({ notice: notice() })
+          : signUpPage({ notice: notice() });
         return page(200, body, headers);
       }
 
@@ -269,6 +304,7 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
             }),
             headers,
           );
+        assertRedisUp(); // no account without the session that signs it in
         // A quick check saves hashing the password; setUser re-checks for a racing sign-up.
         if (await auth.getKey(PROVIDER, email).then(() => true, () => false)) return taken();
         let userId: string;
@@ -283,13 +319,14 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
           throw error;
         }
         await replaceSession(authRequest, userId);
-        return redirect("/sessions?notice=welcome", headers);
+        return redirect("/sessions", headers, "welcome");
       }
 
       case "POST /signin": {
         const form = await readForm(request);
         const { email, password, errors } = readCredentials(form, false);
         if (errors.length) return page(400, signInPage({ email, errors }), headers);
+        assertRedisUp();
         let userId: string;
         try {
           userId = (await auth.useKey(PROVIDER, email, password)).userId;
@@ -300,50 +337,50 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
           throw error;
         }
         await replaceSession(authRequest, userId);
-        return redirect("/sessions?notice=signed-in", headers);
+        return redirect("/sessions", headers, "signed-in");
       }
 
       case "GET /sessions": {
         const signedIn = await currentUser();
         if (!signedIn) {
           const why = cookieSessionId ? "session-ended" : "signin-required";
-          return redirect(`/signin?notice=${why}`, headers);
+          return redirect("/signin", headers, why);
         }
         const viewer: Viewer = { email: signedIn.user.email };
         const rows = await sessionRows(signedIn.user.userId, signedIn.session);
-        return page(200, sessionsPage(viewer, rows, storage, notice), headers);
+        return page(200, sessionsPage(viewer, rows, storage, notice()), headers);
       }
 
       case "POST /sessions/signout": {
         const form = await readForm(request);
         const signedIn = await currentUser();
-        if (!signedIn) return redirect("/signin?notice=signin-required", headers);
+        if (!signedIn) return redirect("/signin", headers, "signin-required");
         const handle = form.get("session") ?? "";
         const sessions = await auth.getAllUserSessions(signedIn.user.userId);
         let target: Session | undefined;
         for (const session of sessions) {
           if (await sessionHandle(session.sessionId) === handle) target = session;
         }
-        if (!target) return redirect("/sessions?notice=gone", headers);
+        if (!target) return redirect("/sessions", headers, "gone");
         await auth.invalidateSession(target.sessionId);
         if (target.sessionId === signedIn.session.sessionId) {
           authRequest.setSession(null);
-          return redirect("/signin?notice=signed-out", headers);
+          return redirect("/signin", headers, "signed-out");
         }
-        return redirect("/sessions?notice=revoked", headers);
+        return redirect("/sessions", headers, "revoked");
       }
 
       case "POST /signout": {
         if (cookieSessionId) await auth.invalidateSession(cookieSessionId);
         authRequest.setSession(null);
-        return redirect("/signin?notice=signed-out", headers);
+        return redirect("/signin", headers, "signed-out");
       }
 
       case "POST /signout-everywhere": {
         const signedIn = await currentUser();
         if (signedIn) await auth.invalidateAllUserSessions(signedIn.user.userId);
         authRequest.setSession(null);
-        return redirect("/signin?notice=signed-out-everywhere", headers);
+        return redirect("/signin", headers, "signed-out-everywhere");
       }
     }
     if (PATHS.has(url.pathname)) {
@@ -372,18 +409,26 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
         if (error instanceof HttpError) {
           return page(error.status, problemPage(error.title, error.message), fresh);
         }
-        console.error(`demo: ${request.method} ${new URL(request.url).pathname} failed:`, error);
-        if (redisClient.isReady === false) {
+        const status = redisStatus();
+        if (error instanceof RedisDown || !status.up) {
+          // Expected while Redis is down: the state change is logged once, not each request.
+          const url = new URL(request.url);
+          const method = request.method.toUpperCase();
+          fresh.set("Retry-After", String(options.retryAfterSeconds ?? 1));
           return page(
             503,
-            problemPage(
-              "Sessions are unavailable",
-              "Redis, where the sessions live, cannot be reached right now. You stay signed in: " +
-                "try again once Redis is back.",
-            ),
+            redisDownPage({
+              hasSessionCookie: Boolean(readCookie(request, SESSION_COOKIE)),
+              retryPath: (method === "GET" || method === "HEAD") && PATHS.has(url.pathname)
+                ? url.pathname + url.search
+                : FORM_PAGES[url.pathname] ?? "/",
+              advice: status.advice,
+            }),
             fresh,
           );
         }
+        const detail = error instanceof Error ? error.stack ?? error.message : String(error);
+        log(`demo: ${request.method} ${new URL(request.url).pathname} failed: ${detail}`);
         return page(
           500,
           problemPage(

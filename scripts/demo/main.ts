@@ -1,5 +1,6 @@
 /**
- * Starts the demo: `deno task demo`, `bun run demo:bun`, or `npm run demo`.
+ * Starts the demo: `npm run demo` (on Deno), `npm run demo:bun` (on Bun), or
+ * `npx deno task demo`.
  *
  * Environment:
  * - `PORT`: where to listen (default 8000); `HOST`: interface to bind (default 127.0.0.1).
@@ -13,9 +14,9 @@
 import process from "node:process";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createClient } from "redis4";
 import { type RedisServer, startRedisServer } from "../redis_server.ts";
 import { createDemoApp } from "./app.ts";
+import { connectRedis, RECONNECT_INTERVAL_MS, type RedisStatus } from "./redis_watch.ts";
 import { runtimeName, serve } from "./serve.ts";
 import { openUserStore } from "./user_store.ts";
 
@@ -25,10 +26,15 @@ export interface DemoOptions {
   port?: number;
   /** Interface to bind. */
   hostname?: string;
-  /** The Redis to use; undefined: `REDIS_URL`, else a private redis-server. */
-  redisUrl?: string;
+  /**
+   * The Redis to use; undefined: `REDIS_URL`, else a private redis-server; null: always a
+   * private redis-server.
+   */
+  redisUrl?: string | null;
   /** The users file; null keeps users in memory. */
   dataFile?: string | null;
+  /** Where log lines go (default: `console.error`). */
+  log?: (line: string) => void;
 }
 
 /** A running demo. */
@@ -41,6 +47,8 @@ export interface RunningDemo {
   readonly redis: RedisServer;
   /** Lines describing where the data lives, for the start-up banner. */
   readonly description: string[];
+  /** The state of the connection to Redis. */
+  redisStatus(): RedisStatus;
   /** Stops the server, disconnects from Redis, stops a private redis-server, flushes users. */
   stop(): Promise<void>;
 }
@@ -51,6 +59,11 @@ function dataFileFromEnv(): string | null {
   const value = process.env.DEMO_DATA_FILE;
   if (value === ":memory:") return null;
   return value || DEFAULT_DATA_FILE;
+}
+
+/** The npm script that starts the demo on the runtime running now. */
+function demoCommand(): string {
+  return runtimeName().startsWith("Bun") ? "npm run demo:bun" : "npm run demo";
 }
 
 function shortPath(file: string): string {
@@ -65,39 +78,23 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   const dataFile = options.dataFile === undefined ? dataFileFromEnv() : options.dataFile;
   const userStore = await openUserStore(dataFile);
 
-  const redisServer = await startRedisServer({ env: options.redisUrl });
+  const log = options.log ?? ((line: string) => console.error(line));
+  // `env: ""` makes startRedisServer ignore REDIS_URL and start a private server.
+  const redisServer = await startRedisServer({
+    env: options.redisUrl === null ? "" : options.redisUrl,
+  });
   const cleanups: (() => Promise<unknown>)[] = [() => redisServer.stop()];
   const cleanUp = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
-      await cleanup().catch((error) => console.error("demo: while stopping:", error));
+      await cleanup().catch((error) => log(`demo: while stopping: ${error}`));
     }
     await userStore.flush();
   };
   try {
     const where = `${redisServer.host}:${redisServer.port}`;
-    let connected = false;
-    const client = createClient({
-      url: redisServer.url,
-      // Without the offline queue, commands fail at once while Redis is away instead of waiting.
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: 3000,
-        // Give up on a Redis that never answered; once connected, keep reconnecting.
-        reconnectStrategy: (retries: number) =>
-          !connected && retries >= 3
-            ? new Error(`Cannot connect to Redis at ${where} (from REDIS_URL).`)
-            : Math.min(100 * 2 ** retries, 2000),
-      },
-    });
-    let lastComplaint = 0;
-    client.on("error", (error: Error) => {
-      if (Date.now() - lastComplaint < 5000) return;
-      lastComplaint = Date.now();
-      console.error(`demo: Redis connection problem: ${error.message}`);
-    });
-    await client.connect();
-    connected = true;
-    cleanups.push(() => client.disconnect());
+    const redis = await connectRedis({ server: redisServer, log, restartCommand: demoCommand() });
+    cleanups.push(() => redis.close());
+    const client = redis.client;
 
     const storage = {
       redis: redisServer.owned
@@ -105,7 +102,14 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
         : `REDIS_URL, ${where}`,
       users: dataFile ? `the file ${shortPath(dataFile)}` : "memory only",
     };
-    const app = createDemoApp({ redisClient: client, userStore, storage });
+    const app = createDemoApp({
+      redisClient: client,
+      userStore,
+      storage,
+      redisStatus: redis.status,
+      log,
+      retryAfterSeconds: Math.ceil(RECONNECT_INTERVAL_MS / 1000),
+    });
     const server = await serve(app.handle, port, hostname);
     cleanups.push(() => server.close());
 
@@ -116,6 +120,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       url: `http://${shownHost}:${server.port}`,
       port: server.port,
       redis: redisServer,
+      redisStatus: redis.status,
       description: [
         `Sessions: ${storage.redis}${redisServer.owned ? " (stopped when the demo exits)" : ""}`,
         `Users:    ${storage.users}`,
@@ -134,12 +139,18 @@ function explain(error: unknown): string {
     return "The demo keeps its sessions in Redis, and there is none to use.\n" +
       "  Either install redis-server so it is on PATH (Debian/Ubuntu: `apt-get install " +
       "redis-server`;\n  macOS: `brew install redis`) and the demo starts a private one,\n" +
-      "  or point it at yours: REDIS_URL=redis://host:6379 deno task demo";
+      `  or point it at yours: REDIS_URL=redis://host:6379 ${demoCommand()}`;
   }
   if (/AddrInUse|EADDRINUSE|in use/i.test(message)) {
-    return `${message}\n  Another program uses this port: choose another, e.g. PORT=8001.`;
+    return `${message}\n  Another program uses this port: choose another, e.g. ` +
+      `PORT=8001 ${demoCommand()}`;
   }
   return message;
+}
+
+/** How to run the demo on the other runtime, for the banner. */
+function otherRuntime(): string {
+  return runtimeName().startsWith("Bun") ? "on Deno: npm run demo" : "on Bun: npm run demo:bun";
 }
 
 async function main(): Promise<void> {
@@ -158,9 +169,12 @@ async function main(): Promise<void> {
   // A private redis-server must not outlive the demo, even on an unexpected exit.
   process.on("exit", () => void demo.redis.stop());
   // lucia-auth 1.x leaves some adapter promises unawaited (createSession's Promise.all,
-  // deleteDeadUserSessions): when Redis fails, their rejections would end the process.
+  // deleteDeadUserSessions): when Redis fails, their rejections would end the process. While
+  // Redis is down they are expected (its state line says so); otherwise one line each.
   process.on("unhandledRejection", (reason) => {
-    console.error("demo: a background Redis operation failed:", reason);
+    if (!demo.redisStatus().up) return;
+    const message = reason instanceof Error ? reason.message : String(reason);
+    console.error(`demo: a background Redis operation failed: ${message}`);
   });
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -180,7 +194,7 @@ async function main(): Promise<void> {
 
   console.log(
     [
-      `Lucia v1 demo with sessions in Redis, running on ${runtimeName()}`,
+      `Lucia v1 demo with sessions in Redis, running on ${runtimeName()} (${otherRuntime()})`,
       `  Open:     ${demo.url}`,
       ...demo.description.map((line) => `  ${line}`),
       "Press Ctrl+C to stop.",

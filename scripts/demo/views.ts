@@ -72,8 +72,12 @@ export interface StorageInfo {
   users: string;
 }
 
-function layout(title: string, viewer: Viewer | null, body: Html): Html {
-  const nav = viewer
+/**
+ * The page frame. `viewer`: the signed-in user, null when signed out, "unknown" when the page
+ * cannot know (an error page): then the header offers neither "Sign in" nor "Sign out".
+ */
+function layout(title: string, viewer: Viewer | null | "unknown", body: Html): Html {
+  const nav = viewer === "unknown" ? "" : viewer
     ? html`
       <span class="who">Signed in as <strong>${viewer.email}</strong></span>
       <a href="/sessions">Your sessions</a>
@@ -245,14 +249,50 @@ export function sessionsPage(
   ).markup;
 }
 
-/** A page that only says something went wrong (no details). */
-export function problemPage(title: string, message: string, viewer: Viewer | null = null): string {
+/**
+ * A page that only says something went wrong (no details). Its header claims no sign-in state:
+ * an error page has not looked the visitor up.
+ */
+export function problemPage(title: string, message: string): string {
   return layout(
     title,
-    viewer,
+    "unknown",
     html`<h1>${title}</h1>
 <p class="errors" role="alert">${message}</p>
 <p><a href="/">Back to the start</a></p>`,
+  ).markup;
+}
+
+/** What the "Sessions are unavailable" page needs. */
+export interface RedisDownPage {
+  /** Whether the browser sent a session cookie (it is kept; nothing says whether it is valid). */
+  hasSessionCookie: boolean;
+  /** Where "Try again" goes: the same page, or for a form, the page with the form. */
+  retryPath: string;
+  /** For the person running the demo: what happened to Redis and what to do. */
+  advice: string;
+}
+
+/**
+ * The page while Redis cannot be reached. It claims no sign-in state (the sessions are in
+ * Redis, so it cannot know one): a browser with a session cookie is told that the cookie is
+ * kept and checked once Redis answers; a browser without one, that signing in waits for Redis.
+ */
+export function redisDownPage(page: RedisDownPage): string {
+  return layout(
+    "Sessions are unavailable",
+    "unknown",
+    html`<h1>Sessions are unavailable</h1>
+<p class="errors" role="alert">Redis, where this demo keeps its sessions, cannot be reached right
+now.</p>
+<p>${
+      page.hasSessionCookie
+        ? "This browser keeps its session cookie: the demo could not check it against Redis " +
+          "and does not delete it for that. Once Redis answers again, it is checked as usual."
+        : "Signing in and signing up need Redis, so they wait until it answers again."
+    }</p>
+<p><a class="button" href="${page.retryPath}">Try again</a></p>
+<p class="hint">If you run this demo: ${page.advice}</p>`,
   ).markup;
 }
 
@@ -271,6 +311,8 @@ label { display: grid; gap: .25rem; font-weight: 600; }
 input { font: inherit; padding: .5rem; border: 1px solid #aab1bd; border-radius: .25rem; }
 button { font: inherit; padding: .5rem 1rem; border: 0; border-radius: .25rem; cursor: pointer;
   background: #3454d1; color: #fff; }
+a.button { display: inline-block; padding: .5rem 1rem; border-radius: .25rem;
+  background: #3454d1; color: #fff; text-decoration: none; }
 button.small { padding: .25rem .6rem; font-size: .875rem; }
 button.danger { background: #b42318; }
 button.link { background: none; padding: 0; text-decoration: underline; }
