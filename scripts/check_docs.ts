@@ -1,6 +1,7 @@
 /**
  * Checks what `deno doc --lint` does not: every export of `mod.ts`, `v2.ts` and `cli.ts` has an `@example`, and the
- * module doc too. (`deno doc --lint` already requires JSDoc on every export and every member of
+ * module doc too; the README's table of clients lists every client; the README states the Node
+ * versions once, as the npm package's `engines`. (`deno doc --lint` already requires JSDoc on every export and every member of
  * exported interfaces and classes; `deno test --doc` runs the examples.)
  *
  *     deno run -A scripts/check_docs.ts     # part of `deno task doc`
@@ -9,6 +10,7 @@
  */
 
 import { CLIENTS } from "../src/client.ts";
+import { ENGINES } from "./build_npm/manifest.ts";
 
 interface JsDoc {
   doc?: string;
@@ -78,8 +80,19 @@ if (unlisted.length > 0) {
   );
   Deno.exit(1);
 }
+// The Node versions are stated once, as the npm package's `engines` says them.
+const nodeRange = readme.split(ENGINES.node).length - 1;
+if (nodeRange !== 1) {
+  console.error(
+    `The README must state the Node versions once, as package.json's engines.node ` +
+      `(${ENGINES.node}); it does ${nodeRange} times`,
+  );
+  Deno.exit(1);
+}
+
 console.log(
   `@example on the module docs and on all exports of ${
     ENTRIES.map((entry, i) => `${entry} (${found[i].exports})`).join(" and ")
-  }; all ${CLIENTS.length} clients of src/client.ts in the README's table of clients`,
+  }; all ${CLIENTS.length} clients of src/client.ts in the README's table of clients; ` +
+    `Node ${ENGINES.node} stated once`,
 );

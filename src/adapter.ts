@@ -4,6 +4,7 @@
  *
  * @module
  */
+// @ts-types="./lucia_auth.d.ts"
 import { LuciaError } from "lucia-auth";
 import type { RedisClient } from "./client.ts";
 import { openStore, readSession, readUserSessions } from "./open.ts";

@@ -15,11 +15,8 @@ const DESCRIPTION = "Redis session adapter for Lucia v1 (lucia-auth 1.x) and, as
   "@lucia-auth/adapter-session-redis/v2, for Lucia v2 (lucia 2.x): node-redis, ioredis, " +
   "Bun's RedisClient and Upstash; every write atomic, sessions expire exactly at their idle " +
   "expiry.";
-const REPOSITORY = {
-  type: "git",
-  url: "git+https://github.com/pilcrowOnPaper/lucia.git",
-  directory: "packages/adapter-session-redis",
-};
+// No `repository`: this project has no public repository yet, and the upstream Lucia monorepo
+// is not where this code lives. Add the field once there is a URL to point at.
 const KEYWORDS = [
   "lucia",
   "lucia-auth",
@@ -35,9 +32,9 @@ const KEYWORDS = [
 ];
 /**
  * The main entry's CommonJS build `require()`s lucia-auth, which is ESM-only: that needs require(esm),
- * unflagged from Node 20.19 and 22.12.
+ * unflagged from Node 20.19 and 22.12. The README states the same range once (Compatibility).
  */
-const ENGINES = { node: "^20.19.0 || >=22.12.0" };
+export const ENGINES = { node: "^20.19.0 || >=22.12.0" } as const;
 /**
  * Optional peers: the npm packages of the Redis clients `redis()` recognises, from the table of
  * clients in src/client.ts (Bun's client is built in, so it has none).
@@ -147,8 +144,16 @@ export function readDenoJson(): DenoJson {
 
 /** The lucia-auth range of deno.json's import map: the package's peer dependency. */
 function luciaRange(deno: Pick<DenoJson, "imports">): string {
-  return /^npm:lucia-auth@(.+)$/.exec(deno.imports["lucia-auth"] ?? "")?.[1] ??
-    fail(`deno.json "imports" must map "lucia-auth" to "npm:lucia-auth@<range>"`);
+  return importRange(deno, "lucia-auth");
+}
+
+/** The range deno.json's import map gives the npm package `name` (`"npm:<name>@<range>"`). */
+function importRange(deno: Pick<DenoJson, "imports">, name: string): string {
+  const prefix = `npm:${name}@`;
+  const target = deno.imports[name] ?? "";
+  return target.startsWith(prefix)
+    ? target.slice(prefix.length)
+    : fail(`deno.json "imports" must map "${name}" to "${prefix}<range>"`);
 }
 
 /** Writes npm/package.json and copies the documents the package ships. */
@@ -171,7 +176,6 @@ export function writeManifest(deno: DenoJson): void {
     version: deno.version,
     description: DESCRIPTION,
     license: deno.license,
-    repository: REPOSITORY,
     keywords: KEYWORDS,
     type: "module",
     exports: {
@@ -188,11 +192,17 @@ export function writeManifest(deno: DenoJson): void {
     sideEffects: false,
     engines: ENGINES,
     files: ["esm/", "cjs/", BIN.file, ...fallbacks.map((f) => f.file), "CHANGELOG.md"],
-    peerDependencies: { "lucia-auth": luciaRange(deno), ...CLIENT_PEERS },
-    // All optional: the main entry needs lucia-auth, the /v2 entry (Lucia v2) does not; each app
-    // has the one Redis client it uses.
+    peerDependencies: {
+      "lucia-auth": luciaRange(deno),
+      lucia: importRange(deno, "lucia"),
+      ...CLIENT_PEERS,
+    },
+    // lucia-auth is required: the main entry imports it (npm 7+ and pnpm install it with the
+    // package). The /v2 entry imports nothing, so `lucia` (Lucia v2) is optional, as is every
+    // Redis client: each app has the one it uses. The README tells a Lucia v2 app that the
+    // lucia-auth npm installs beside it goes unused.
     peerDependenciesMeta: Object.fromEntries(
-      ["lucia-auth", ...Object.keys(CLIENT_PEERS)].map((name) => [name, { optional: true }]),
+      ["lucia", ...Object.keys(CLIENT_PEERS)].map((name) => [name, { optional: true }]),
     ),
   };
   writeFile(path.join(OUT, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
