@@ -242,13 +242,14 @@ export interface TwoNamespaces {
  * Seeds an app that went from 1.x to 2.1.2 with the defaults, and then ran this package's v1
  * entry for a while on 1.x's namespace: u1 has a 1.x LIST (a live session, a dead one, a gone
  * id) and a 2.1.2 SET (a live session); u2 only a 1.x LIST; u3 only a 2.1.2 SET; u4 a sorted set
- * of this adapter under the old namespace and a 2.1.2 SET. Returns the live session ids by user.
+ * of this adapter under the old namespace (written over `app`) and a 2.1.2 SET. Returns the live
+ * session ids by user.
  */
-export async function seedTwoNamespaces(admin: Admin, ns: TwoNamespaces) {
+export async function seedTwoNamespaces(admin: Admin, app: unknown, ns: TwoNamespaces) {
   const old = redis212(admin as never, { session: ns.session, userSessions: ns.userSession })(
     LuciaError as never,
   );
-  const v1 = appAdapter(admin, { session: ns.session, userSession: ns.from });
+  const v1 = appAdapter(app, { session: ns.session, userSession: ns.from });
   const now = Date.now();
   const session = (id: string, userId: string, idle: number) => ({
     id,

@@ -186,13 +186,6 @@ function mergeNamespaceOf(context: Context, given: unknown): string | undefined 
   if (given === undefined) return undefined;
   const from = String(given);
   const option = "--merge-user-session-namespace";
-  if (context.cluster) {
-    throw new UsageError(
-      `${option} runs on a single server only (a merge is one step over two keys, which a ` +
-        "cluster keeps in different slots); see the README for the commands on a cluster",
-      "migrate",
-    );
-  }
   const { session, userSession } = context.namespaces;
   for (
     const [other, name] of [[session, "--session-namespace"], [
@@ -229,7 +222,7 @@ export const migrateCommand: Command = {
     "--merge-user-session-namespace <prefix> also merges the indexes of that second namespace " +
     "into those of --user-session-namespace, one user at a time, and deletes them (an app that " +
     "went from lucia-auth 1.x to 2.1.2 with the defaults has indexes under both userSession and " +
-    "user_sessions). Single server only.\n\n" +
+    "user_sessions).\n\n" +
     "--to 2.1.2 goes back instead: every index under --user-session-namespace (required: 2.1.2's " +
     "default is user_sessions) becomes the plain set of live session ids that " +
     "@lucia-auth/adapter-session-redis 2.1.2 reads and writes, with no expiry, and every live " +
@@ -252,7 +245,7 @@ export const migrateCommand: Command = {
       name: "merge-user-session-namespace",
       kind: "string",
       value: "<prefix>",
-      help: "Also merge this namespace's indexes into --user-session-namespace's (single server)",
+      help: "Also merge this namespace's indexes into --user-session-namespace's",
     },
     {
       name: "to",

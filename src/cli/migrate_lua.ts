@@ -220,6 +220,66 @@ return out
 });
 
 /**
+ * The merge pass on a Redis Cluster, the target's step. KEYS: the target index. ARGV: score and
+ * id pairs, the entries of the other namespace's index worth keeping. Adds them (`ZADD GT`: an id
+ * in both keeps its later score) and moves the index's expiry to its latest score if that is
+ * later. Returns 1, or -1 when the target holds another type than a sorted set (nothing written).
+ */
+const CLUSTER_MERGE_ADD = defineScript({
+  name: "clusterMergeAdd",
+  keys: ["index_key"],
+  args: [],
+  restArgs: "pairs",
+  uses: [chunked, nowMs],
+  commands: ["TYPE", "ZADD", "PTTL", "PEXPIREAT"],
+  body: `
+${aclGuard([["ZADD", "index_key"], ["PEXPIREAT", "index_key"]])}
+local kind = redis.call('TYPE', index_key)['ok']
+if kind ~= 'zset' and kind ~= 'none' then return -1 end
+if #pairs == 0 then return 1 end
+local last = 0
+for i = 1, #pairs, 2 do
+  local score = tonumber(pairs[i])
+  if score > last then last = score end
+end
+-- ZADD GT, in chunks of an even size (pairs stay whole).
+local function zadd_gt(command, key, ...) return redis.call(command, key, 'GT', ...) end
+chunked(zadd_gt, 'ZADD', index_key, pairs, #pairs)
+local ttl = redis.call('PTTL', index_key)
+if ttl < 0 or now_ms() + ttl < last then
+  redis.call('PEXPIREAT', index_key, string.format('%d', math.ceil(last)))
+end
+return 1
+`,
+});
+
+/**
+ * The merge pass on a Redis Cluster, the other namespace's step. KEYS: its index. ARGV: the
+ * number n of entries read, then n id and score pairs as read. Deletes the index if it is still
+ * exactly what was read (its entries are in the target by then); else returns 0 and changes
+ * nothing (the caller reads it again). Returns 1 when deleted.
+ */
+const CLUSTER_MERGE_DROP = defineScript({
+  name: "clusterMergeDrop",
+  keys: ["index_key"],
+  args: ["count"],
+  restArgs: "read",
+  uses: [],
+  commands: ["TYPE", "ZRANGE", "DEL"],
+  body: `
+${aclGuard([["DEL", "index_key"]])}
+if redis.call('TYPE', index_key)['ok'] ~= 'zset' then return 0 end
+local now = redis.call('ZRANGE', index_key, 0, -1, 'WITHSCORES')
+if #now ~= 2 * tonumber(count) then return 0 end
+for i = 1, #now, 2 do
+  if now[i] ~= read[i] or tonumber(now[i + 1]) ~= tonumber(read[i + 1]) then return 0 end
+end
+redis.call('DEL', index_key)
+return 1
+`,
+});
+
+/**
  * Pass 2 on a Redis Cluster, one sorted-set index (legacy ones go through `legacy.ts`, the
  * adapter's own cluster conversion). KEYS: the index key. ARGV: ids the caller found to be
  * tombstones or another user's. Drops those and every id whose idle expiry has passed, never an
@@ -249,5 +309,7 @@ export const MIGRATE_SCRIPTS = {
   indexFix: INDEX_FIX,
   clusterIndexFix: CLUSTER_INDEX_FIX,
   mergeIndex: MERGE_INDEX,
+  clusterMergeAdd: CLUSTER_MERGE_ADD,
+  clusterMergeDrop: CLUSTER_MERGE_DROP,
   ...MIGRATE_BACK_SCRIPTS,
 } as const;

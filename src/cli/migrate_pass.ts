@@ -9,6 +9,7 @@
 import * as commands from "../commands.ts";
 import type { Reply } from "../connection.ts";
 import { convertLegacyIndex } from "../legacy.ts";
+import { keysFor } from "../options.ts";
 import { replyShape } from "../reply.ts";
 import { scriptRunner } from "../scripts.ts";
 import { atLeast, type Context, type Node, patternOf } from "./context.ts";
@@ -330,10 +331,16 @@ export interface MergeOptions extends PassOptions {
 
 const INDEX_TYPES = new Set(["list", "set", "zset"]);
 
+/** Times the cluster merge reads the other index again when it changed under it. */
+const MERGE_ATTEMPTS = 10;
+
 /**
- * The merge pass (single server only): every index under `fromPrefix` merged into the index of
- * the same user under the context's namespace, in one atomic step each (`mergeIndex`), after
- * pass 2 has brought the target indexes up to date. Indexes scanned here count as scanned.
+ * The merge pass: every index under `fromPrefix` merged into the index of the same user under the
+ * context's namespace, after pass 2 has brought the target indexes up to date. On a single server
+ * one atomic step each (`mergeIndex`); on a cluster, one-key steps in an order that keeps every
+ * live session in an index the app reads or will read: the target gets the entries before the
+ * other index is deleted, and only if that one is still what was read. Indexes scanned here count
+ * as scanned.
  *
  * @internal
  */
@@ -356,6 +363,51 @@ export async function mergePass(context: Context, options: MergeOptions): Promis
     }
     return (Array.isArray(reply) ? reply : []).map(Number);
   };
+  const fromKeys = keysFor(
+    { value: keys.sessionPrefix.slice(0, -1), name: "--session-namespace", fallback: "" },
+    { value: fromPrefix.slice(0, -1), name: "--merge-user-session-namespace", fallback: "" },
+  );
+  // A cluster: both indexes converted by the adapter's cluster conversion, the entries worth
+  // keeping added to the target, then the other index deleted if it is still what was read.
+  const onCluster = async (index: string): Promise<number> => {
+    const userId = index.slice(fromPrefix.length);
+    const target = keys.userSession(userId);
+    for (let attempt = 0; attempt < MERGE_ATTEMPTS; attempt++) {
+      const kinds = await Promise.all(
+        [index, target].map(async (key) =>
+          String(await context.connection.send(commands.type(key)))
+        ),
+      );
+      if (!INDEX_TYPES.has(kinds[0]) || !(INDEX_TYPES.has(kinds[1]) || kinds[1] === "none")) {
+        return 0;
+      }
+      if (await convertLegacyIndex(context.connection, keys, run, userId) === undefined) return 0;
+      if (await convertLegacyIndex(context.connection, fromKeys, run, userId) === undefined) {
+        return 0;
+      }
+      const read = await context.connection.send(commands.zrange(index, "0", "-1", "WITHSCORES"));
+      const entries = scored(read);
+      const time = await context.connection.send(commands.time()) as Reply[];
+      const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
+      const values = await Promise.all(entries.map(([id]) => getValue(context, keys.session(id))));
+      const kept = entries.filter(([, score], i) =>
+        !dropsEntry(values[i], score, userId, now, true)
+      );
+      const added = await run(MIGRATE_SCRIPTS.clusterMergeAdd, {
+        keys: { index_key: target },
+        args: {},
+        rest: kept.flatMap(([id, score]) => [String(score), id]),
+      });
+      if (Number(added) !== 1) return 0;
+      const dropped = await run(MIGRATE_SCRIPTS.clusterMergeDrop, {
+        keys: { index_key: index },
+        args: { count: String(entries.length) },
+        rest: entries.flatMap(([id, score]) => [id, String(score)]),
+      });
+      if (Number(dropped) === 1) return 1;
+    }
+    throw new TypeError(`the index ${index} kept changing while it was merged`);
+  };
   const dry = async (index: string): Promise<number> => {
     const target = keys.userSession(index.slice(fromPrefix.length));
     const [kind, targetKind] = await Promise.all(
@@ -366,6 +418,8 @@ export async function mergePass(context: Context, options: MergeOptions): Promis
   const work: Work = async (_node, batch) => {
     const merged = dryRun
       ? await Promise.all(batch.map(dry))
+      : context.cluster
+      ? await Promise.all(batch.map(onCluster))
       : (await Promise.all(groupsOf(context, batch).map(onServer))).flat();
     const changed = merged.reduce((a, b) => a + b, 0);
     counts.indexesScanned += batch.length;
