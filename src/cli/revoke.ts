@@ -9,16 +9,12 @@
  * @module
  */
 import type { Command } from "./command.ts";
-import { count } from "./format.ts";
+import { count, plural } from "./format.ts";
 import { CliError, messageOf } from "./io.ts";
 import { storeOf } from "./store.ts";
 
 /** Ids per `deleteSession` call: one script (or one step per id on a cluster) each. */
 const CHUNK = 500;
-
-function plural(n: number, word: string): string {
-  return `${count(n)} ${word}${n === 1 ? "" : "s"}`;
-}
 
 async function attempt<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
@@ -55,12 +51,7 @@ not an error. With --json: { "requested": n, "revoked": n }.`,
     if (context.json) {
       context.io.stdout(JSON.stringify({ requested: ids.length, revoked }) + "\n");
     } else {
-      const missing = ids.length - revoked;
-      context.io.stdout(
-        `revoked ${plural(revoked, "session")}` +
-          (missing > 0 ? ` (${count(missing)} of the ${count(ids.length)} ids had none)` : "") +
-          "\n",
-      );
+      context.io.stdout(`revoked ${plural(revoked, "session")}${noneNote(ids, revoked)}\n`);
     }
     return 0;
   },
@@ -100,6 +91,20 @@ With --json: { "users": n, "revoked": n }.`,
     return 0;
   },
 };
+
+/**
+ * What `revoke` adds when some ids had no session: ` (1 of the 3 ids had none)`, ` (the 1 id had
+ * none)`; and when an id looks shortened (as `sessions` prints them), that it cannot match.
+ */
+function noneNote(ids: readonly string[], revoked: number): string {
+  const missing = ids.length - revoked;
+  if (missing === 0) return "";
+  const of = missing === ids.length ? "the" : `${count(missing)} of the`;
+  const shortened = ids.some((id) => id.endsWith("…"))
+    ? "; an id ending in … is shortened: list whole ones with `sessions <userId> --full-ids`"
+    : "";
+  return ` (${of} ${plural(ids.length, "id")} had none${shortened})`;
+}
 
 /** True unless the value is a session of another user. */
 function ownedBy(value: string, userId: string): boolean {
