@@ -19,8 +19,20 @@
  * @module
  */
 import process from "node:process";
-import { createClient, createCluster } from "redis5";
-import type { CliIo, OpenRedis, RedisTarget } from "./src/cli/io.ts";
+import {
+  ConnectionTimeoutError,
+  createClient,
+  createCluster,
+  ErrorReply,
+  SocketClosedUnexpectedlyError,
+} from "redis5";
+import {
+  type CliIo,
+  DEFAULT_CONNECT_TIMEOUT,
+  type OpenRedis,
+  type RedisTarget,
+} from "./src/cli/io.ts";
+import { count } from "./src/cli/format.ts";
 import { main as runTool } from "./src/cli/main.ts";
 
 export type { CliIo, OpenRedis, RedisNode, RedisTarget } from "./src/cli/io.ts";
@@ -52,17 +64,6 @@ export function main(io: CliIo): Promise<number> {
   return runTool(io);
 }
 
-/** How long a connection may take before the tool gives up, in milliseconds. */
-const CONNECT_TIMEOUT = 1500;
-
-function withTimeout<T>(pending: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out`)), CONNECT_TIMEOUT + 1000);
-  });
-  return Promise.race([pending, expired]).finally(() => clearTimeout(timer));
-}
-
 /** Runs `close`, ignoring that the client is closed already (node-redis throws then). */
 function quietly(close: () => void): void {
   try {
@@ -73,22 +74,8 @@ function quietly(close: () => void): void {
 }
 
 /** No reconnection and no offline queue: an unreachable server fails at once. */
-const SOCKET = { connectTimeout: CONNECT_TIMEOUT, reconnectStrategy: false } as const;
-
-/**
- * Connects `client` (a node-redis client or cluster); on failure closes it and rejects with the
- * first error it reported (the connection's own, rather than a later "client is closed").
- */
-async function connected<C extends ConnectingClient>(client: C, what: string): Promise<C> {
-  let firstError: unknown;
-  client.on("error", (error: unknown) => firstError ??= error);
-  try {
-    await withTimeout(client.connect(), what);
-    return client;
-  } catch (error) {
-    quietly(() => client.destroy());
-    throw firstError ?? error;
-  }
+function socketOptions(timeout: number) {
+  return { connectTimeout: timeout, reconnectStrategy: false } as const;
 }
 
 /** What {@linkcode connected} needs of a node-redis client or cluster. */
@@ -98,10 +85,109 @@ interface ConnectingClient {
   destroy(): void;
 }
 
-async function openClient(url: string): Promise<OpenRedis> {
+/** How {@linkcode connected} connects. */
+interface Connecting {
+  /** Milliseconds for all of it. */
+  readonly timeout: number;
+  /** True for `rediss://`: the words for a server that closes the connection differ. */
+  readonly tls: boolean;
+  /**
+   * True to give up at the client's first error: false for a cluster with several root nodes,
+   * where node-redis reports one node's error and goes on to the next.
+   */
+  readonly failFast: boolean;
+}
+
+/**
+ * Connects `client` (a node-redis client or cluster) and runs `check` on it, all within
+ * `timeout` ms; on failure closes it and rejects with the first error the client reported, in
+ * words ({@linkcode explain}). node-redis alone is not enough here: when the server closes the
+ * connection during its handshake, `connect()` resolves and every later command waits forever
+ * (and with nothing else pending, the runtime ends or spins), so the first error event, or the
+ * timer, decides.
+ */
+async function connected<C extends ConnectingClient>(
+  client: C,
+  { timeout, tls, failFast }: Connecting,
+  check: (client: C) => Promise<void>,
+): Promise<C> {
+  const reported: unknown[] = [];
+  let fail: (error: unknown) => void = () => {};
+  const failed = new Promise<never>((_, reject) => fail = reject);
+  // A listener for the client's whole life (without one an error event throws); once connected,
+  // an error reaches the command it fails instead.
+  client.on("error", (error) => {
+    reported.push(error);
+    if (failFast) fail(error);
+  });
+  const timer = setTimeout(() => fail(new TimedOut()), timeout);
+  const attempt = client.connect().then(() => check(client));
+  // Whichever loses the race settles later, unobserved.
+  attempt.catch(() => {});
+  failed.catch(() => {});
+  try {
+    await Promise.race([attempt, failed]);
+    return client;
+  } catch (error) {
+    quietly(() => client.destroy());
+    // The client's first error says more than a later "closed", "unavailable" or the timeout.
+    throw explain(reported[0] ?? error, timeout, tls);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The connect timeout passed, with the connection made but no reply yet (or no connection). */
+class TimedOut extends Error {}
+
+/**
+ * Proves that a Redis answers on `client`: `PING`, whose reply is `PONG`, or an error reply
+ * other than NOAUTH and WRONGPASS (an ACL may refuse `PING` itself; that is still Redis).
+ */
+async function pinged(client: { sendCommand(args: string[]): Promise<unknown> }): Promise<void> {
+  try {
+    await client.sendCommand(["PING"]);
+  } catch (error) {
+    if (!(error instanceof ErrorReply) || /^(NOAUTH|WRONGPASS)\b/.test(error.message)) throw error;
+  }
+}
+
+/** What went wrong while connecting, in words: node-redis's own errors say little of it. */
+function explain(error: unknown, timeout: number, tls: boolean): unknown {
+  const within = `${count(timeout)} ms (--connect-timeout)`;
+  if (error instanceof TimedOut || error instanceof ConnectionTimeoutError) {
+    // A TLS handshake with a server that does not speak TLS waits too.
+    const what = error instanceof TimedOut ? "Redis reply" : "connection";
+    return new Error(
+      `no ${what} within ${within}: not a Redis server, ` +
+        (tls ? "one without TLS (redis://), " : "") + "or an unreachable one",
+    );
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (
+    error instanceof SocketClosedUnexpectedlyError || code === "ECONNRESET" || code === "EPIPE"
+  ) {
+    return new Error(
+      "the server closed the connection without a Redis reply: not a Redis server, or " +
+        (tls ? "one without TLS (redis://)" : "one that wants TLS (rediss://)"),
+    );
+  }
+  const type = /^Unknown RESP type (\d+)/.exec(error instanceof Error ? error.message : "");
+  if (type !== null) {
+    const http = Number(type[1]) === "H".charCodeAt(0);
+    return new Error(
+      `the server does not speak the Redis protocol${http ? " (it answered in HTTP)" : ""}: ` +
+        "not a Redis server",
+    );
+  }
+  return error;
+}
+
+async function openClient(url: string, timeout: number): Promise<OpenRedis> {
   const client = await connected(
-    createClient({ url, socket: SOCKET, disableOfflineQueue: true }),
-    "connecting",
+    createClient({ url, socket: socketOptions(timeout), disableOfflineQueue: true }),
+    { timeout, tls: url.startsWith("rediss:"), failFast: true },
+    pinged,
   );
   const { hostname, port } = new URL(url);
   return {
@@ -115,7 +201,7 @@ async function openClient(url: string): Promise<OpenRedis> {
   };
 }
 
-async function openCluster(urls: readonly string[]): Promise<OpenRedis> {
+async function openCluster(urls: readonly string[], timeout: number): Promise<OpenRedis> {
   // The nodes the cluster reports are reached with the first URL's credentials and TLS.
   const first = new URL(urls[0]);
   const cluster = await connected(
@@ -124,11 +210,16 @@ async function openCluster(urls: readonly string[]): Promise<OpenRedis> {
       defaults: {
         username: first.username === "" ? undefined : decodeURIComponent(first.username),
         password: first.password === "" ? undefined : decodeURIComponent(first.password),
-        socket: { ...SOCKET, ...(first.protocol === "rediss:" ? { tls: true } : {}) },
+        socket: {
+          ...socketOptions(timeout),
+          ...(first.protocol === "rediss:" ? { tls: true } : {}),
+        },
         disableOfflineQueue: true,
       },
     }),
-    "connecting to the cluster",
+    { timeout, tls: first.protocol === "rediss:", failFast: urls.length === 1 },
+    // Connecting read the cluster's slots from a root node: a Redis answered.
+    () => Promise.resolve(),
   );
   return {
     client: cluster,
@@ -143,20 +234,25 @@ async function openCluster(urls: readonly string[]): Promise<OpenRedis> {
 
 /**
  * Connects with node-redis 5: `createClient()` for one URL, `createCluster()` with `cluster`.
- * Rejects within about two seconds when Redis cannot be reached.
+ * Rejects within `target.connectTimeout` ms (default 2,000) unless a Redis answered by then: when
+ * nothing listens, when the server closes the connection or answers in another protocol, or
+ * when it says nothing. A single server must answer `PING` (an error reply other than NOAUTH or
+ * WRONGPASS will do: an ACL may refuse PING).
  *
  * @example Nothing listens on port 1
  * ```ts
  * import assert from "node:assert/strict";
  * import { openRedis } from "@lucia-auth/adapter-session-redis/cli";
  *
- * const started = Date.now();
- * await assert.rejects(openRedis({ urls: ["redis://127.0.0.1:1"], cluster: false }));
- * assert.ok(Date.now() - started < 3000);
+ * await assert.rejects(
+ *   openRedis({ urls: ["redis://127.0.0.1:1"], cluster: false, connectTimeout: 500 }),
+ *   /ECONNREFUSED|no connection within 500 ms/,
+ * );
  * ```
  */
 export function openRedis(target: RedisTarget): Promise<OpenRedis> {
-  return target.cluster ? openCluster(target.urls) : openClient(target.urls[0]);
+  const timeout = target.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
+  return target.cluster ? openCluster(target.urls, timeout) : openClient(target.urls[0], timeout);
 }
 
 /**
@@ -198,8 +294,21 @@ export function processIo(): CliIo {
 export async function run(): Promise<void> {
   const code = await runTool(processIo());
   process.exitCode = code;
-  // Every connection is closed by now; should anything linger, do not wait for it.
-  setTimeout(() => process.exit(code), 2000).unref();
+  // Every connection the tool holds is closed by now, but one node-redis opened while connecting
+  // may linger (a cluster's root node that never answered): exit once the output is written.
+  await Promise.all([written(process.stdout), written(process.stderr)]);
+  process.exit(code);
+}
+
+/** Resolves once what was written to `stream` before is out (at most a second later). */
+function written(stream: { write(text: string, done: () => void): unknown }): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 1000);
+    stream.write("", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 if ((import.meta as ImportMeta & { main?: boolean }).main) await run();

@@ -8,12 +8,22 @@ import { toConnection } from "../client.ts";
 import type { Connection, Reply } from "../connection.ts";
 import { type Keys, keysFor } from "../options.ts";
 import { normalizeReply } from "../reply.ts";
-import { CliError, type CliIo, messageOf, type OpenRedis, redactUrl, UsageError } from "./io.ts";
+import {
+  CliError,
+  type CliIo,
+  DEFAULT_CONNECT_TIMEOUT,
+  messageOf,
+  type OpenRedis,
+  redactUrl,
+  UsageError,
+} from "./io.ts";
 
 /** The options every command takes, as given. */
 export interface CommonOptions {
   readonly url?: string;
   readonly cluster: boolean;
+  /** Milliseconds (`--connect-timeout`); the default when not given. */
+  readonly connectTimeout?: number;
   readonly sessionNamespace?: string;
   readonly userSessionNamespace?: string;
   readonly json: boolean;
@@ -115,7 +125,11 @@ export async function withContext<T>(
   const url = urls.map(redactUrl).join(",");
   let redis: OpenRedis;
   try {
-    redis = await io.openRedis({ urls, cluster: options.cluster });
+    redis = await io.openRedis({
+      urls,
+      cluster: options.cluster,
+      connectTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
+    });
   } catch (error) {
     throw new CliError(`cannot connect to ${url}: ${messageOf(error)}`);
   }

@@ -7,6 +7,12 @@
  */
 
 /**
+ * How long connecting may take, in milliseconds, unless `--connect-timeout` says otherwise: the
+ * TCP connection, TLS, authentication and a first reply, all told. Past it the tool exits 1.
+ */
+export const DEFAULT_CONNECT_TIMEOUT = 2000;
+
+/**
  * Where to connect: one URL for a single server, one or more root nodes for a cluster.
  *
  * @example Nothing listens on port 1: opening it rejects at once, with no endless retrying
@@ -23,6 +29,11 @@ export interface RedisTarget {
   readonly urls: readonly string[];
   /** True to open a Redis Cluster client. */
   readonly cluster: boolean;
+  /**
+   * How long connecting may take in all, in milliseconds, until a Redis has answered (default
+   * 2,000: `--connect-timeout`).
+   */
+  readonly connectTimeout?: number;
 }
 
 /**
@@ -74,7 +85,9 @@ export interface RedisNode {
  * assert.equal(await run(["stats", "--url", "http://127.0.0.1"]), 2); // bad usage
  * assert.equal(opened.length, 0);
  * assert.equal(await run(["stats", "--url", "redis://127.0.0.1:1"]), 1); // an error
- * assert.deepEqual(opened, [{ urls: ["redis://127.0.0.1:1"], cluster: false }]);
+ * assert.deepEqual(opened, [
+ *   { urls: ["redis://127.0.0.1:1"], cluster: false, connectTimeout: 2000 },
+ * ]);
  * assert.match(stderr, /cannot connect to redis:\/\/127\.0\.0\.1:1: connection refused/);
  * ```
  */
@@ -122,7 +135,7 @@ export interface CliIo {
   stderr(text: string): void;
   /** True when standard error is a terminal: progress is then drawn as a bar. */
   readonly stderrIsTTY: boolean;
-  /** Connects to Redis; rejects (within about a second when unreachable) if it cannot. */
+  /** Connects to Redis; rejects, within the target's `connectTimeout`, if no Redis answers. */
   openRedis(target: RedisTarget): Promise<OpenRedis>;
 }
 
