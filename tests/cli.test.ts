@@ -198,10 +198,10 @@ describe("The command line on a single server", () => {
       assert.deepEqual([evalOnly.status, evalOnly.finding], ["fail", "refused: EVAL"]);
       const [code3, narrow] = await status("narrow", ["--session-namespace", "s"]);
       assert.equal(code3, 1);
-      // The read's ZRANGE on the index, then every script command on the index namespace.
+      // The read's ZRANGE and legacy reads on the index, then every script command there.
       assert.match(
         narrow.finding,
-        /^refused: ZRANGE, in scripts .*\bZADD\b.*\bZREM\b.* on userSession:\*$/,
+        /^refused: ZRANGE, TYPE, LRANGE, SMEMBERS; in scripts: .*\bZADD\b.*\bZREM\b.* on userSession:\*$/,
       );
     } finally {
       for (const name of Object.keys(users)) {
