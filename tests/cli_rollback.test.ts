@@ -216,6 +216,35 @@ function rollbackSuite(d: Deployment) {
     },
   );
 
+  it(
+    "the README's way back: run it while this adapter still serves, deploy 2.1.2, run it again; then 2.1.2 works for every user and signing out leaves nothing",
+    long,
+    async () => {
+      const ns = freshNamespaces();
+      const v2 = redisV2(d.app as never, { session: ns.session, userSessions: ns.userSession })();
+      for (const u of ["u1", "u2", "u3"]) await v2.setSession(session(`${u}-a`, u, HOUR));
+      const first = await back(d, ns);
+      assert.equal(first.indexesConverted, 3);
+      // This adapter still serves: it reads the sets in place, and a login converts u1's back.
+      assert.deepEqual((await v2.getSessionsByUserId("u2")).map((s) => s.id), ["u2-a"]);
+      await v2.setSession(session("u1-b", "u1", 2 * HOUR));
+      assert.equal(await d.admin.type(`${ns.userSession}:u1`), "zset");
+      // 2.1.2 deployed: its login for u1 stores the session, then fails on the sorted set.
+      const old = adapter212(d, ns);
+      await assert.rejects(old.setSession(session("u1-c", "u1", 3 * HOUR)), /WRONGTYPE/);
+      await old.setSession(session("u2-b", "u2", 3 * HOUR)); // A set already: fine.
+      const second = await back(d, ns);
+      assert.equal(second.indexesConverted, 1);
+      assert.equal(second.sessionsIndexed, 1);
+      const expected = { u1: ["u1-a", "u1-b", "u1-c"], u2: ["u2-a", "u2-b"], u3: ["u3-a"] };
+      for (const [user, ids] of Object.entries(expected)) {
+        assert.deepEqual((await old.getSessionsByUserId(user)).map((s) => s.id).sort(), ids);
+        await old.deleteSessionsByUserId(user);
+      }
+      assert.deepEqual(await keysUnder(d.admin, ns.root), []);
+    },
+  );
+
   it("a set of 2.1.2's that has an expiry loses it (2.1.2's SADD would not move it)", async () => {
     const ns = freshNamespaces();
     const old = adapter212(d, ns);

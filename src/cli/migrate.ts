@@ -226,8 +226,10 @@ export const migrateCommand: Command = {
     "--to 2.1.2 goes back instead: every index under --user-session-namespace (required: 2.1.2's " +
     "default is user_sessions) becomes the plain set of live session ids that " +
     "@lucia-auth/adapter-session-redis 2.1.2 reads and writes, with no expiry, and every live " +
-    "session missing from its user's set is added to it. Run it once 2.1.2 is deployed (this " +
-    "adapter would convert the sets back as it meets them).\n\n" +
+    "session missing from its user's set is added to it. Run it, deploy 2.1.2, and run it " +
+    "again: this adapter turns a set back into its sorted set when it next writes there, and " +
+    "2.1.2 fails a login against a sorted set, having stored the session; the second run " +
+    "converts those indexes and adds such sessions to their sets.\n\n" +
     "Progress goes to stderr (a bar on a terminal, a line every 2 s otherwise); the summary to " +
     "stdout (a JSON object with --json). --dry-run writes nothing and reports what a run would " +
     "do. --batch sets the keys per SCAN and per pipeline (default 500).",
