@@ -18,7 +18,7 @@
  * @module
  */
 import * as fs from "node:fs";
-import { builtinModules } from "node:module";
+import { builtinModules, createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
@@ -89,9 +89,18 @@ export async function bundle(deno: DenoJson, node: string): Promise<string> {
  * package has no dependency for it), runnable by `npx` (a `#!/usr/bin/env node` line). node-redis
  * is CommonJS: its `require()`s of Node's modules go through a `require` made for the module.
  * It may import nothing but Node's own modules.
+ *
+ * Kept small: minified (names kept, for error names and stack traces), and with node-redis's
+ * client alone ({@linkcode clientOnly}). The bin's own `await run()` is the only run:
+ * `import.meta.main` is defined false, or cli.ts's own `if (import.meta.main) await run()` would
+ * run the command a second time on runtimes where the bundle is the main module (Bun, Node >= 24).
  */
 async function bundleBin(deno: DenoJson): Promise<string> {
   const result = await esbuild.build({
+    minify: true,
+    keepNames: true,
+    define: { "import.meta.main": "false" },
+    plugins: [clientOnly],
     absWorkingDir: ROOT,
     stdin: {
       contents: `import { run } from "./${deno.cli}";\nawait run();\n`,
@@ -128,6 +137,28 @@ async function bundleBin(deno: DenoJson): Promise<string> {
   fs.chmodSync(path.join(OUT, BIN.file), 0o755);
   return file;
 }
+
+/**
+ * Resolves cli.ts's `redis5` (the `redis` package, node-redis 5) to the `@redis/client` it
+ * depends on: `redis` is that client plus the modules of Redis Stack (Bloom, JSON, search, time
+ * series), about a fifth of the bin, which the tool never calls (it sends raw commands). The
+ * client's `createClient`, `createCluster` and error classes are the ones `redis` re-exports.
+ */
+const clientOnly: esbuild.Plugin = {
+  name: "node-redis-client-only",
+  setup(build) {
+    // The `redis` package's own dependency, as Node would find it from inside the package.
+    const redisEntry = createRequire(path.join(ROOT, "package.json")).resolve("redis5");
+    build.onResolve({ filter: /^redis5$/ }, async (args) => {
+      const client = await build.resolve("@redis/client", {
+        kind: args.kind,
+        resolveDir: path.dirname(redisEntry),
+      });
+      if (client.errors.length > 0) fail(`cannot resolve redis5's @redis/client`);
+      return { path: client.path };
+    });
+  },
+};
 
 /**
  * Fails unless the output `file` (relative to npm/), with every chunk it loads, imports only the
