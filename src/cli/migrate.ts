@@ -32,7 +32,7 @@
 import { isWellFormed } from "../session.ts";
 import type { Command } from "./command.ts";
 import type { Context } from "./context.ts";
-import { count, duration, rows } from "./format.ts";
+import { count, duration, plural, rows } from "./format.ts";
 import { CliError, messageOf, UsageError } from "./io.ts";
 import {
   BACK_TO,
@@ -74,9 +74,13 @@ export function changesOf(counts: Counts): number {
 /** The summary as text, for a terminal or a log. @internal */
 export function summaryText(summary: MigrateSummary): string {
   const head = summary.dryRun
-    ? `migrate --dry-run: nothing written; a real run would make ${count(summary.changes)} ` +
-      `changes (${count(summary.scanned)} keys scanned in ${duration(summary.seconds)})`
-    : `migrate: ${count(summary.changes)} changes, ${count(summary.scanned)} keys scanned in ` +
+    ? `migrate --dry-run: nothing written; a real run would make ` +
+      `${plural(summary.changes, "change")} (${plural(summary.scanned, "key")} scanned in ${
+        duration(summary.seconds)
+      })`
+    : `migrate: ${plural(summary.changes, "change")}, ${
+      plural(summary.scanned, "key")
+    } scanned in ` +
       `${duration(summary.seconds)} (${count(summary.keysPerSecond)} keys/s)`;
   return `${head}\n${
     rows([

@@ -24,7 +24,7 @@ import * as commands from "../commands.ts";
 import type { Command, Reply } from "../connection.ts";
 import { scriptRunner } from "../scripts.ts";
 import type { Context } from "./context.ts";
-import { count, duration, rows } from "./format.ts";
+import { count, duration, plural, rows } from "./format.ts";
 import { CliError } from "./io.ts";
 import { MIGRATE_BACK_SCRIPTS as S } from "./migrate_back_lua.ts";
 import { isLiveOf, liveOwner } from "./migrate_back_rules.ts";
@@ -90,9 +90,13 @@ export function backChangesOf(counts: BackCounts): number {
 export function backSummaryText(summary: MigrateBackSummary): string {
   const name = `migrate --to ${summary.to}`;
   const head = summary.dryRun
-    ? `${name} --dry-run: nothing written; a real run would make ${count(summary.changes)} ` +
-      `changes (${count(summary.scanned)} keys scanned in ${duration(summary.seconds)})`
-    : `${name}: ${count(summary.changes)} changes, ${count(summary.scanned)} keys scanned in ` +
+    ? `${name} --dry-run: nothing written; a real run would make ` +
+      `${plural(summary.changes, "change")} (${plural(summary.scanned, "key")} scanned in ${
+        duration(summary.seconds)
+      })`
+    : `${name}: ${plural(summary.changes, "change")}, ${
+      plural(summary.scanned, "key")
+    } scanned in ` +
       `${duration(summary.seconds)} (${count(summary.keysPerSecond)} keys/s)`;
   return `${head}\n${
     rows([
