@@ -12,6 +12,7 @@ import { SCRIPT_COMMANDS } from "../lua_commands.ts";
 import type { Keys } from "../options.ts";
 import { atLeast, type Node } from "./context.ts";
 import { messageOf } from "./io.ts";
+import { plural } from "./format.ts";
 
 /**
  * How a check came out: `skip` when this user may not read what the check needs (`CONFIG GET`,
@@ -662,12 +663,12 @@ export async function clusterChecks(
     ? {
       name: "shards",
       status: "ok",
-      finding: `${serving.length} shard${serving.length === 1 ? "" : "s"}, each with a replica`,
+      finding: `${plural(serving.length, "shard")}, each with a replica`,
     }
     : {
       name: "shards",
       status: "warn",
-      finding: `${bare.length} of ${serving.length} shards without a healthy replica: ` +
+      finding: `${bare.length} of ${plural(serving.length, "shard")} without a healthy replica: ` +
         bare.map((p) => `${p.address} (slots ${p.slots.join(",")})`).join(", "),
       advice: "Add a replica to each (CLUSTER REPLICATE): if that primary fails, its slots, and " +
         "the sessions in them, are lost until it comes back.",

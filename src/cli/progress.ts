@@ -12,7 +12,7 @@
  * @module
  */
 import type { CliIo } from "./io.ts";
-import { bar, count, duration } from "./format.ts";
+import { bar, count, duration, plural } from "./format.ts";
 
 /** Options of {@linkcode startProgress}. */
 export interface ProgressOptions {
@@ -66,8 +66,8 @@ function figures(state: ProgressState) {
   const total = state.done ? state.scanned : Math.max(state.total, state.scanned);
   const percent = state.done ? 100 : total > 0 ? Math.floor((state.scanned / total) * 100) : 0;
   const keys = state.done || total === 0
-    ? `${count(state.scanned)} keys scanned`
-    : `${count(state.scanned)} of ≤${count(total)} keys scanned`;
+    ? `${plural(state.scanned, "key")} scanned`
+    : `${count(state.scanned)} of ≤${plural(total, "key")} scanned`;
   const eta = etaOf(state);
   const time = state.done
     ? `in ${duration(state.elapsedMs / 1000)}`

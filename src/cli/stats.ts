@@ -5,7 +5,7 @@
  * @module
  */
 import type { Command } from "./command.ts";
-import { bytes, count, histogram, rows } from "./format.ts";
+import { bytes, count, histogram, plural, rows } from "./format.ts";
 import { collectStats, PER_USER_BUCKETS, type Stats } from "./stats_scan.ts";
 import { TOOL } from "./tool.ts";
 
@@ -41,11 +41,11 @@ export function mergeAdvice(s: Stats): string[] {
 
 /** The report as text, for a terminal. */
 export function renderStats(s: Stats): string {
-  const where = `${s.url}${s.cluster ? ` (${count(s.nodes)} primaries)` : ""}`;
+  const where = `${s.url}${s.cluster ? ` (${plural(s.nodes, "primary", "primaries")})` : ""}`;
   const memory = s.memory.bytes === null
     ? "unknown (MEMORY USAGE refused)"
     : `${s.memory.exact ? "" : "~"}${bytes(s.memory.bytes)}` +
-      (s.memory.exact ? "" : ` (from ${count(s.memory.measuredKeys)} keys measured)`);
+      (s.memory.exact ? "" : ` (from ${plural(s.memory.measuredKeys, "key")} measured)`);
   const m = s.migration;
   const todo: [string, string][] = [
     ["expiries set to idle_expires", count(m.sessionsExpiryFixed)],
