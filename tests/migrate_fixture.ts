@@ -23,20 +23,31 @@ export interface Target {
   readonly cluster: boolean;
 }
 
-/** The tool's own connection (cli.ts); `failAfterScans` makes the n-th SCAN fail (a lost link). */
-export async function openForTest(target: RedisTarget, failAfterScans = 0): Promise<OpenRedis> {
+/**
+ * The tool's own connection (cli.ts); `failAfterScans` makes the n-th SCAN fail (a lost link),
+ * and `beforeScan` runs before each SCAN is sent (a test lets other work in between).
+ */
+export async function openForTest(
+  target: RedisTarget,
+  failAfterScans = 0,
+  beforeScan?: () => Promise<void>,
+): Promise<OpenRedis> {
   const opened = await openRedis(target);
-  if (failAfterScans === 0) return opened;
+  if (failAfterScans === 0 && beforeScan === undefined) return opened;
   let scans = 0;
   return {
     ...opened,
     primaries: async () =>
       (await opened.primaries()).map((node) => ({
         address: node.address,
-        send: (command: string[]) =>
-          command[0] === "SCAN" && ++scans >= failAfterScans
-            ? Promise.reject(new Error("Socket closed unexpectedly"))
-            : node.send(command),
+        send: async (command: string[]) => {
+          if (command[0] !== "SCAN") return node.send(command);
+          if (failAfterScans > 0 && ++scans >= failAfterScans) {
+            throw new Error("Socket closed unexpectedly");
+          }
+          await beforeScan?.();
+          return node.send(command);
+        },
       })),
   };
 }
@@ -60,6 +71,8 @@ export async function runMigrate(
     json?: boolean;
     tty?: boolean;
     failAfterScans?: number;
+    /** Runs before each SCAN the tool sends. */
+    beforeScan?: () => Promise<void>;
     /** `--merge-user-session-namespace`. */
     mergeFrom?: string;
   } = {},
@@ -73,7 +86,7 @@ export async function runMigrate(
     stdout: (text) => void out.push(text),
     stderr: (text) => void err.push(text),
     stderrIsTTY: options.tty ?? false,
-    openRedis: (t) => openForTest(t, options.failAfterScans),
+    openRedis: (t) => openForTest(t, options.failAfterScans, options.beforeScan),
   };
   const parsed: Record<string, number | boolean | string> = {};
   if (options.dryRun) parsed["dry-run"] = true;
