@@ -20,13 +20,6 @@
  */
 import process from "node:process";
 import {
-  ConnectionTimeoutError,
-  createClient,
-  createCluster,
-  ErrorReply,
-  SocketClosedUnexpectedlyError,
-} from "redis5";
-import {
   type CliIo,
   DEFAULT_CONNECT_TIMEOUT,
   type OpenRedis,
@@ -64,6 +57,15 @@ export function main(io: CliIo): Promise<number> {
   return runTool(io);
 }
 
+/**
+ * node-redis 5, which {@linkcode openRedis} loads when a command connects. A dynamic import on
+ * purpose: `deno doc` does not follow it into node-redis's declarations, which reference Node's
+ * types, whose `/// <reference path>` lines Deno's doc graph fails to resolve (59 warnings from
+ * `deno doc --lint cli.ts`). `deno check` still types it whole, and esbuild bundles it into the
+ * npm bin as before.
+ */
+type NodeRedis = typeof import("redis5");
+
 /** Runs `close`, ignoring that the client is closed already (node-redis throws then). */
 function quietly(close: () => void): void {
   try {
@@ -96,6 +98,8 @@ interface Connecting {
    * where node-redis reports one node's error and goes on to the next.
    */
   readonly failFast: boolean;
+  /** node-redis, for its error classes. */
+  readonly redis: NodeRedis;
 }
 
 /**
@@ -108,7 +112,7 @@ interface Connecting {
  */
 async function connected<C extends ConnectingClient>(
   client: C,
-  { timeout, tls, failFast }: Connecting,
+  { timeout, tls, failFast, redis }: Connecting,
   check: (client: C) => Promise<void>,
 ): Promise<C> {
   const reported: unknown[] = [];
@@ -131,7 +135,7 @@ async function connected<C extends ConnectingClient>(
   } catch (error) {
     quietly(() => client.destroy());
     // The client's first error says more than a later "closed", "unavailable" or the timeout.
-    throw explain(reported[0] ?? error, timeout, tls);
+    throw explain(reported[0] ?? error, timeout, tls, redis);
   } finally {
     clearTimeout(timer);
   }
@@ -144,7 +148,10 @@ class TimedOut extends Error {}
  * Proves that a Redis answers on `client`: `PING`, whose reply is `PONG`, or an error reply
  * other than NOAUTH and WRONGPASS (an ACL may refuse `PING` itself; that is still Redis).
  */
-async function pinged(client: { sendCommand(args: string[]): Promise<unknown> }): Promise<void> {
+async function pinged(
+  client: { sendCommand(args: string[]): Promise<unknown> },
+  { ErrorReply }: NodeRedis,
+): Promise<void> {
   try {
     await client.sendCommand(["PING"]);
   } catch (error) {
@@ -153,7 +160,12 @@ async function pinged(client: { sendCommand(args: string[]): Promise<unknown> })
 }
 
 /** What went wrong while connecting, in words: node-redis's own errors say little of it. */
-function explain(error: unknown, timeout: number, tls: boolean): unknown {
+function explain(
+  error: unknown,
+  timeout: number,
+  tls: boolean,
+  { ConnectionTimeoutError, SocketClosedUnexpectedlyError }: NodeRedis,
+): unknown {
   const within = `${count(timeout)} ms (--connect-timeout)`;
   if (error instanceof TimedOut || error instanceof ConnectionTimeoutError) {
     // A TLS handshake with a server that does not speak TLS waits too.
@@ -184,10 +196,11 @@ function explain(error: unknown, timeout: number, tls: boolean): unknown {
 }
 
 async function openClient(url: string, timeout: number): Promise<OpenRedis> {
+  const redis = await import("redis5");
   const client = await connected(
-    createClient({ url, socket: socketOptions(timeout), disableOfflineQueue: true }),
-    { timeout, tls: url.startsWith("rediss:"), failFast: true },
-    pinged,
+    redis.createClient({ url, socket: socketOptions(timeout), disableOfflineQueue: true }),
+    { timeout, tls: url.startsWith("rediss:"), failFast: true, redis },
+    (client) => pinged(client, redis),
   );
   const { hostname, port } = new URL(url);
   return {
@@ -204,8 +217,9 @@ async function openClient(url: string, timeout: number): Promise<OpenRedis> {
 async function openCluster(urls: readonly string[], timeout: number): Promise<OpenRedis> {
   // The nodes the cluster reports are reached with the first URL's credentials and TLS.
   const first = new URL(urls[0]);
+  const redis = await import("redis5");
   const cluster = await connected(
-    createCluster({
+    redis.createCluster({
       rootNodes: urls.map((url) => ({ url })),
       defaults: {
         username: first.username === "" ? undefined : decodeURIComponent(first.username),
@@ -217,7 +231,7 @@ async function openCluster(urls: readonly string[], timeout: number): Promise<Op
         disableOfflineQueue: true,
       },
     }),
-    { timeout, tls: first.protocol === "rediss:", failFast: urls.length === 1 },
+    { timeout, tls: first.protocol === "rediss:", failFast: urls.length === 1, redis },
     // Connecting read the cluster's slots from a root node: a Redis answered.
     () => Promise.resolve(),
   );
