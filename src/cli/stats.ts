@@ -31,11 +31,12 @@ export function mergeAdvice(s: Stats): string[] {
     ? "2.1.2's default"
     : "the 1.x adapter's default";
   return [
-    `Also: "${other.namespace}" (${whose}) holds ${count(other.indexes)} index ` +
-    `key${other.indexes === 1 ? "" : "s"} too; the app reads only "${s.namespaces.userSession}", ` +
-    "so signing a user out everywhere misses the sessions listed there.",
-    `Merge them with \`${TOOL} migrate --merge-user-session-namespace ${other.namespace}\` ` +
-    "(with the namespace options of this run).",
+    `Also: "${other.namespace}" (${whose}) holds ${plural(other.indexes, "index key")} too. ` +
+    `If the app reads "${s.namespaces.userSession}", signing a user out everywhere misses the ` +
+    `sessions listed there: merge them into it with \`${TOOL} migrate ` +
+    `--merge-user-session-namespace ${other.namespace}\` (with the namespace options of this ` +
+    `run). If the app reads "${other.namespace}", run stats with ` +
+    `--user-session-namespace ${other.namespace} instead.`,
   ];
 }
 
