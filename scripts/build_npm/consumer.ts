@@ -64,6 +64,11 @@ export function peerResolution(dir: string, tarball: string): string[] {
     "--no-audit",
     "--no-fund",
     "--prefer-offline",
+    // As an app's npm would, whatever this repository's .npmrc (legacy-peer-deps) and
+    // `npm run -s` (silent) pass on through the environment: the "add <name> <version>" lines
+    // are what is read.
+    "--legacy-peer-deps=false",
+    "--loglevel=notice",
     tarball,
     redis,
   ], { cwd: dir });
