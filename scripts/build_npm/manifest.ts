@@ -11,6 +11,17 @@ import { fail, OUT, readJson, ROOT, step, writeFile } from "./common.ts";
 
 /** The package's name on npm, which must be deno.json's too. */
 export const PACKAGE_NAME = "@lucia-auth/adapter-session-redis";
+/** The latest version published under that name (npm and JSR: the Lucia v2 adapter). */
+export const PUBLISHED = "2.1.2";
+
+/** True when the version `a` (`major.minor.patch`, a pre-release allowed) sorts above `b`. */
+export function sortsAbove(a: string, b: string): boolean {
+  const parse = (v: string) => /^(\d+)\.(\d+)\.(\d+)/.exec(v)?.slice(1).map(Number) ?? [];
+  const [x, y] = [parse(a), parse(b)];
+  if (x.length !== 3 || y.length !== 3) fail(`not a version: ${x.length !== 3 ? a : b}`);
+  const i = x.findIndex((part, k) => part !== y[k]);
+  return i !== -1 && x[i] > y[i];
+}
 const DESCRIPTION = "Redis session adapter for Lucia v1 (lucia-auth 1.x) and, as " +
   "@lucia-auth/adapter-session-redis/v2, for Lucia v2 (lucia 2.x): node-redis, ioredis, " +
   "Bun's RedisClient and Upstash; every write atomic, sessions expire exactly at their idle " +
@@ -106,6 +117,12 @@ export function readDenoJson(): DenoJson {
   );
   const { exports, ...deno } = file;
   if (deno.name !== PACKAGE_NAME) fail(`deno.json names ${deno.name}, expected ${PACKAGE_NAME}`);
+  if (!sortsAbove(deno.version, PUBLISHED)) {
+    fail(
+      `deno.json's version ${deno.version} must sort above ${PUBLISHED}, the version npm and JSR ` +
+        `have under this name: npm would never install it`,
+    );
+  }
   luciaRange(deno);
   if (typeof exports !== "object" || exports === null || Array.isArray(exports)) {
     fail(
