@@ -26,22 +26,22 @@
  *
  * @module
  */
-export { redis, redis as default } from "./src/adapter.ts";
+export { redis, redis as default } from "./src/adapter/v1.ts";
 export type {
   LuciaErrorConstructor,
   RedisSessionAdapter,
   RedisSessionAdapterFunction,
-} from "./src/adapter.ts";
-export type { RedisClient } from "./src/client.ts";
-export type { NodeRedisClient, NodeRedisCluster } from "./src/node_redis.ts";
-export type { IoRedisClient, IoRedisCluster } from "./src/ioredis.ts";
-export type { BunRedisClient } from "./src/bun_redis.ts";
-export type { UpstashRedisClient } from "./src/upstash.ts";
+} from "./src/adapter/v1.ts";
+export type { RedisClient } from "./src/clients/table.ts";
+export type { NodeRedisClient, NodeRedisCluster } from "./src/clients/node_redis.ts";
+export type { IoRedisClient, IoRedisCluster } from "./src/clients/ioredis.ts";
+export type { BunRedisClient } from "./src/clients/bun_redis.ts";
+export type { UpstashRedisClient } from "./src/clients/upstash.ts";
 export {
   DeadlineError,
   DurabilityError,
   InvalidSessionDataError,
   RedisOperationError,
-} from "./src/errors.ts";
-export type { RedisSessionAdapterOptions } from "./src/options.ts";
-export type { SessionSchema, StoredSession } from "./src/session.ts";
+} from "./src/core/errors.ts";
+export type { RedisSessionAdapterOptions } from "./src/core/options.ts";
+export type { SessionSchema, StoredSession } from "./src/core/session.ts";

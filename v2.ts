@@ -26,22 +26,22 @@
  *
  * @module
  */
-export { redis, redis as default } from "./src/adapter_v2.ts";
+export { redis, redis as default } from "./src/adapter/v2.ts";
 export type {
   LuciaV2Session,
   LuciaV2SessionAdapter,
   LuciaV2SessionAdapterFunction,
-} from "./src/adapter_v2.ts";
-export type { RedisSessionAdapterV2Options } from "./src/options.ts";
-export type { RedisClient } from "./src/client.ts";
-export type { NodeRedisClient, NodeRedisCluster } from "./src/node_redis.ts";
-export type { IoRedisClient, IoRedisCluster } from "./src/ioredis.ts";
-export type { BunRedisClient } from "./src/bun_redis.ts";
-export type { UpstashRedisClient } from "./src/upstash.ts";
+} from "./src/adapter/v2.ts";
+export type { RedisSessionAdapterV2Options } from "./src/core/options.ts";
+export type { RedisClient } from "./src/clients/table.ts";
+export type { NodeRedisClient, NodeRedisCluster } from "./src/clients/node_redis.ts";
+export type { IoRedisClient, IoRedisCluster } from "./src/clients/ioredis.ts";
+export type { BunRedisClient } from "./src/clients/bun_redis.ts";
+export type { UpstashRedisClient } from "./src/clients/upstash.ts";
 export {
   DeadlineError,
   DuplicateSessionIdError,
   DurabilityError,
   InvalidSessionDataError,
   RedisOperationError,
-} from "./src/errors.ts";
+} from "./src/core/errors.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { CLIENTS } from "../src/client.ts";
+import { CLIENTS } from "../src/clients/table.ts";
 import { ENGINES } from "./build_npm/manifest.ts";
 
 interface JsDoc {
@@ -66,7 +66,7 @@ if (missing.length > 0) {
   Deno.exit(1);
 }
 
-// The README's table of clients names every row of the table of clients in src/client.ts.
+// The README's table of clients names every row of the table of clients in src/clients/table.ts.
 const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
 const clientTable = readme.slice(readme.indexOf("## Redis clients"));
 const unlisted = CLIENTS.filter(({ name }) =>
@@ -74,7 +74,7 @@ const unlisted = CLIENTS.filter(({ name }) =>
 );
 if (unlisted.length > 0) {
   console.error(
-    `Clients of src/client.ts without a row in the README's table of clients: ${
+    `Clients of src/clients/table.ts without a row in the README's table of clients: ${
       unlisted.map(({ name }) => name).join(", ")
     }`,
   );
@@ -93,6 +93,6 @@ if (nodeRange !== 1) {
 console.log(
   `@example on the module docs and on all exports of ${
     ENTRIES.map((entry, i) => `${entry} (${found[i].exports})`).join(" and ")
-  }; all ${CLIENTS.length} clients of src/client.ts in the README's table of clients; ` +
+  }; all ${CLIENTS.length} clients of src/clients/table.ts in the README's table of clients; ` +
     `Node ${ENGINES.node} stated once`,
 );

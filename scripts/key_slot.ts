@@ -3,4 +3,4 @@
  *
  * @module
  */
-export { crc16, keySlot, SLOTS } from "../src/key_slot.ts";
+export { crc16, keySlot, SLOTS } from "../src/clients/key_slot.ts";

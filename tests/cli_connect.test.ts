@@ -13,7 +13,7 @@ import process from "node:process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import redisV1 from "../mod.ts";
-import { shortId } from "../src/errors.ts";
+import { shortId } from "../src/core/errors.ts";
 import { plural } from "../src/cli/format.ts";
 import { COMMANDS } from "../src/cli/main.ts";
 import { rawCommand, type RedisServer, startRedisServer } from "../scripts/redis_server.ts";

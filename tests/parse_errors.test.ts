@@ -10,8 +10,8 @@ import fc from "fast-check";
 import { LuciaError } from "lucia-auth";
 import redis, { InvalidSessionDataError } from "../mod.ts";
 import redisV2 from "../v2.ts";
-import { shortId } from "../src/errors.ts";
-import { jsonFault, notJson } from "../src/session.ts";
+import { shortId } from "../src/core/errors.ts";
+import { jsonFault, notJson } from "../src/core/session.ts";
 import { freshNamespaces, session, useRedis } from "./harness.ts";
 import { FAULT_CLIENTS } from "./faults/clients.ts";
 

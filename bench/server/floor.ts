@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { serializeSession } from "../../src/session.ts";
+import { serializeSession } from "../../src/core/session.ts";
 import {
   type HasId,
   INDEX_PREFIX,

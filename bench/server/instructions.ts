@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { serializeSession } from "../../src/session.ts";
+import { serializeSession } from "../../src/core/session.ts";
 import type { Admin } from "../load/clients.ts";
 import { check, log } from "../load/common.ts";
 import { INDEX_PREFIX, rawSender, SESSION_PREFIX } from "../subjects.ts";

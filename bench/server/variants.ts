@@ -10,9 +10,9 @@
  *
  * @module
  */
-import { DELETE_SESSION, DELETE_SESSIONS_BY_USER_ID, SET_SESSION } from "../../src/lua.ts";
-import { resolveHelpers } from "../../src/lua_define.ts";
-import { ownerOf, tidyDue } from "../../src/lua_lib.ts";
+import { DELETE_SESSION, DELETE_SESSIONS_BY_USER_ID, SET_SESSION } from "../../src/lua/single.ts";
+import { resolveHelpers } from "../../src/lua/define.ts";
+import { ownerOf, tidyDue } from "../../src/lua/helpers.ts";
 import { FLOOR } from "./floor.ts";
 import { PREV_DELETE, PREV_DELETE_USER, PREV_LIST, PREV_PRELUDE, PREV_SET } from "./previous.ts";
 

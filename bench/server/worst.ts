@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { serializeSession } from "../../src/session.ts";
+import { serializeSession } from "../../src/core/session.ts";
 import { resetCounts } from "../counting.ts";
 import type { Admin } from "../load/clients.ts";
 import { check, log } from "../load/common.ts";

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CLIENTS } from "../../src/client.ts";
+import { CLIENTS } from "../../src/clients/table.ts";
 import { fail, OUT, readJson, ROOT, step, writeFile } from "./common.ts";
 
 /** The package's name on npm, which must be deno.json's too. */
@@ -48,7 +48,7 @@ const KEYWORDS = [
 export const ENGINES = { node: "^20.19.0 || >=22.12.0" } as const;
 /**
  * Optional peers: the npm packages of the Redis clients `redis()` recognises, from the table of
- * clients in src/client.ts (Bun's client is built in, so it has none).
+ * clients in src/clients/table.ts (Bun's client is built in, so it has none).
  */
 const CLIENT_PEERS: Record<string, string> = Object.fromEntries(
   CLIENTS.flatMap(({ npm }) => {

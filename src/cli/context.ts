@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { toConnection } from "../client.ts";
-import type { Connection, Reply } from "../connection.ts";
-import { type Keys, keysFor } from "../options.ts";
-import { normalizeReply } from "../reply.ts";
+import { toConnection } from "../clients/table.ts";
+import type { Connection, Reply } from "../clients/connection.ts";
+import { type Keys, keysFor } from "../core/options.ts";
+import { normalizeReply } from "../clients/reply.ts";
 import {
   CliError,
   type CliIo,

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import * as commands from "../commands.ts";
-import type { Command as RedisCommand, Connection, Reply } from "../connection.ts";
-import { SCRIPT_COMMANDS } from "../lua_commands.ts";
-import type { Keys } from "../options.ts";
+import * as commands from "../clients/commands.ts";
+import type { Command as RedisCommand, Connection, Reply } from "../clients/connection.ts";
+import { SCRIPT_COMMANDS } from "../lua/commands.ts";
+import type { Keys } from "../core/options.ts";
 import { atLeast, type Node } from "./context.ts";
 import { messageOf } from "./io.ts";
 import { plural } from "./format.ts";

@@ -23,13 +23,13 @@
  *
  * On a single server a step is one script over the key (and, for an index, the sessions it
  * names, as the adapter's scripts do). On a Redis Cluster each script touches one key, and
- * legacy indexes are converted by the adapter's cluster conversion (`legacy.ts`, compare-and-set
+ * legacy indexes are converted by the adapter's cluster conversion (`store/cluster_legacy.ts`, compare-and-set
  * on every key); there an index entry whose session key is missing is kept until its score
  * passes, since it may be a login in flight.
  *
  * @module
  */
-import { isWellFormed } from "../session.ts";
+import { isWellFormed } from "../core/session.ts";
 import type { Command } from "./command.ts";
 import type { Context } from "./context.ts";
 import { count, duration, plural, rows } from "./format.ts";

@@ -22,14 +22,14 @@
  *
  * @module
  */
-import * as commands from "../commands.ts";
-import type { Command, Reply } from "../connection.ts";
-import { scriptRunner } from "../scripts.ts";
+import * as commands from "../clients/commands.ts";
+import type { Command, Reply } from "../clients/connection.ts";
+import { scriptRunner } from "../store/script_runner.ts";
 import type { Context } from "./context.ts";
 import { count, duration, plural, rows } from "./format.ts";
 import { CliError } from "./io.ts";
-import { MIGRATE_BACK_SCRIPTS as S } from "./migrate_back_lua.ts";
-import { isLiveOf, liveOwner } from "./migrate_back_rules.ts";
+import { MIGRATE_BACK_SCRIPTS as S } from "../lua/migrate_back.ts";
+import { isLiveOf, liveOwner } from "../core/migrate_back_rules.ts";
 import { getValue, groupsOf, type OnBatch, scanEach, type Work } from "./migrate_pass.ts";
 import { membersCommand, serverTime } from "./scan.ts";
 

@@ -2,18 +2,18 @@
  * The two passes of `migrate`, each a SCAN of every primary for one namespace, batch by batch
  * (the next SCAN already in flight while a batch is worked on; a batch's commands are sent at
  * once, so the client pipelines them). A real run sends one atomic script per key; a dry run
- * sends only reads and applies the same rules (`migrate_rules.ts`).
+ * sends only reads and applies the same rules (`core/migrate_rules.ts`).
  *
  * @module
  */
-import * as commands from "../commands.ts";
-import type { Reply } from "../connection.ts";
-import { convertLegacyIndex } from "../legacy.ts";
-import { keysFor } from "../options.ts";
-import { replyShape } from "../reply.ts";
-import { scriptRunner } from "../scripts.ts";
+import * as commands from "../clients/commands.ts";
+import type { Reply } from "../clients/connection.ts";
+import { convertLegacyIndex } from "../store/cluster_legacy.ts";
+import { keysFor } from "../core/options.ts";
+import { replyShape } from "../clients/reply.ts";
+import { scriptRunner } from "../store/script_runner.ts";
 import { atLeast, type Context, type Node, patternOf } from "./context.ts";
-import { MIGRATE_SCRIPTS } from "./migrate_lua.ts";
+import { MIGRATE_SCRIPTS } from "../lua/migrate.ts";
 import { membersCommand, serverTime } from "./scan.ts";
 import {
   dropsEntry,
@@ -23,7 +23,7 @@ import {
   SESSION_ACTIONS,
   type SessionAction,
   sessionAction,
-} from "./migrate_rules.ts";
+} from "../core/migrate_rules.ts";
 
 /** What a run did (or, dry, would do). Field names are the JSON summary's. */
 export interface Counts {

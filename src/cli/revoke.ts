@@ -11,7 +11,7 @@
 import type { Command } from "./command.ts";
 import { count, plural } from "./format.ts";
 import { CliError, messageOf } from "./io.ts";
-import { storeOf } from "./store.ts";
+import { storeOf } from "./open_store.ts";
 
 /** Ids per `deleteSession` call: one script (or one step per id on a cluster) each. */
 const CHUNK = 500;

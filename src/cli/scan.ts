@@ -5,8 +5,8 @@
  *
  * @module
  */
-import * as commands from "../commands.ts";
-import type { Command, Reply } from "../connection.ts";
+import * as commands from "../clients/commands.ts";
+import type { Command, Reply } from "../clients/connection.ts";
 import type { Context, Node } from "./context.ts";
 import { CliError, messageOf } from "./io.ts";
 

@@ -7,10 +7,10 @@
  *
  * @module
  */
-import * as commands from "../commands.ts";
-import type { Command as RedisCommand, Reply } from "../connection.ts";
-import { shortId } from "../errors.ts";
-import { parseSession, type StoredSession } from "../session.ts";
+import * as commands from "../clients/commands.ts";
+import type { Command as RedisCommand, Reply } from "../clients/connection.ts";
+import { shortId } from "../core/errors.ts";
+import { parseSession, type StoredSession } from "../core/session.ts";
 import type { Command } from "./command.ts";
 import type { Context } from "./context.ts";
 import { isoTime } from "./format.ts";

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import type { Reply } from "../connection.ts";
-import { legacyEntry, ownerOf } from "../model.ts";
+import type { Reply } from "../clients/connection.ts";
+import { legacyEntry, ownerOf } from "../core/model.ts";
 import type { Context, Node } from "./context.ts";
 import { CliError, messageOf } from "./io.ts";
 import { migrate } from "./migrate.ts";

@@ -1,5 +1,5 @@
 /**
- * The types Deno gives lucia-auth where src/adapter.ts imports it (`// @ts-types`): its
+ * The types Deno gives lucia-auth where src/adapter/v1.ts imports it (`// @ts-types`): its
  * `LuciaError` class, declared as lucia-auth 1.8 declares it (tests/types/lucia_auth_error.ts
  * holds the two together). The library takes nothing else from lucia-auth at runtime.
  *

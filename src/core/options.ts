@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { CANNOT_CREATE } from "./_util.ts";
+import { CANNOT_CREATE } from "./util.ts";
 import { shortId } from "./errors.ts";
 import { isWellFormed } from "./session.ts";
 

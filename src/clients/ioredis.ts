@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { CANNOT_CREATE, isObject } from "./_util.ts";
+import { CANNOT_CREATE, isObject } from "../core/util.ts";
 import type { Command, Connection } from "./connection.ts";
 import { keySlot } from "./key_slot.ts";
 import { normalizeReply } from "./reply.ts";
@@ -185,7 +185,7 @@ function ioRedisConnection(client: IoRedisClient): Connection {
   };
 }
 
-/** How to recognise the client, and talk to it: its row in `CLIENTS` (src/client.ts). @internal */
+/** How to recognise the client, and talk to it: its row in `CLIENTS` (src/clients/table.ts). @internal */
 export const ioredis = { detect: isIoRedisClient, connect: ioRedisConnection };
 
 /** How to recognise an ioredis Cluster, and talk to it: its row in `CLIENTS`. @internal */

@@ -1,17 +1,17 @@
 /**
- * What both adapters (Lucia v1's in adapter.ts, Lucia v2's in adapter_v2.ts) do alike: open the
+ * What both adapters (Lucia v1's in adapter/v1.ts, Lucia v2's in adapter/v2.ts) do alike: open the
  * store over a client, and read sessions from it.
  *
  * @module
  */
-import { CANNOT_CREATE } from "./_util.ts";
-import { type RedisClient, toConnection } from "./client.ts";
-import { clusterStore } from "./cluster_store.ts";
-import { writeConfirmer } from "./durability.ts";
-import { operationRunner } from "./operation.ts";
-import { type Keys, type Settings, withKeyPrefix } from "./options.ts";
-import { assertId, parseSession, type StoredSession } from "./session.ts";
-import { scriptStore, type Store } from "./store.ts";
+import { CANNOT_CREATE } from "../core/util.ts";
+import { type RedisClient, toConnection } from "../clients/table.ts";
+import { clusterStore } from "../store/cluster.ts";
+import { writeConfirmer } from "../store/durability.ts";
+import { operationRunner } from "../store/operation.ts";
+import { type Keys, type Settings, withKeyPrefix } from "../core/options.ts";
+import { assertId, parseSession, type StoredSession } from "../core/session.ts";
+import { scriptStore, type Store } from "../store/single.ts";
 
 /**
  * Recognises the client (a TypeError for an unsupported one) and opens the store for it: the

@@ -2,17 +2,17 @@
  * The scripts of `migrate`. Each one is a single atomic step on one key (and, on a single server,
  * the session keys its index names, as the adapter's own scripts do), deciding from what it reads
  * there and then, so a step interleaves safely with the application's own operations and a second
- * run finds nothing left to do. They follow the conventions of `lua_lib.ts` (all checks before the
+ * run finds nothing left to do. They follow the conventions of `lua/helpers.ts` (all checks before the
  * first write, Redis's own clock, never re-encoding a stored session), and the legacy conversion is
- * the adapter's own (`rare().convert`). `migrate_rules.ts` holds the same decisions in TypeScript,
+ * the adapter's own (`rare().convert`). `core/migrate_rules.ts` holds the same decisions in TypeScript,
  * for `--dry-run`.
  *
  * @module
  */
-import { MAX_TIME } from "../_util.ts";
-import { defineScript, helper } from "../lua_define.ts";
-import { aclGuard, chunked, idleOf, mget, nowMs, ownerOf, rare } from "../lua_lib.ts";
-import { MIGRATE_BACK_SCRIPTS } from "./migrate_back_lua.ts";
+import { MAX_TIME } from "../core/util.ts";
+import { defineScript, helper } from "./define.ts";
+import { aclGuard, chunked, idleOf, mget, nowMs, ownerOf, rare } from "./helpers.ts";
+import { MIGRATE_BACK_SCRIPTS } from "./migrate_back.ts";
 
 /**
  * Pass 1, session keys. KEYS: the session keys (one on a cluster; a small group on a single
@@ -280,7 +280,7 @@ return 1
 });
 
 /**
- * Pass 2 on a Redis Cluster, one sorted-set index (legacy ones go through `legacy.ts`, the
+ * Pass 2 on a Redis Cluster, one sorted-set index (legacy ones go through `store/cluster_legacy.ts`, the
  * adapter's own cluster conversion). KEYS: the index key. ARGV: ids the caller found to be
  * tombstones or another user's. Drops those and every id whose idle expiry has passed, never an
  * id only because its session key is missing (a login in flight writes its entry first), and

@@ -26,12 +26,12 @@
  *
  * @module
  */
-import { CLUSTER_SCRIPTS as S } from "./cluster_lua.ts";
-import * as commands from "./commands.ts";
-import type { Reply } from "./connection.ts";
-import { convertLegacyIndex } from "./legacy.ts";
-import { idleOf, ownerOf } from "./model.ts";
-import { scriptRunner } from "./scripts.ts";
+import { CLUSTER_SCRIPTS as S } from "../lua/cluster.ts";
+import * as commands from "../clients/commands.ts";
+import type { Reply } from "../clients/connection.ts";
+import { convertLegacyIndex } from "./cluster_legacy.ts";
+import { idleOf, ownerOf } from "../core/model.ts";
+import { scriptRunner } from "./script_runner.ts";
 import {
   checkReply,
   type SessionRecord,
@@ -39,7 +39,7 @@ import {
   type StoreContext,
   stringOrNull,
   updated,
-} from "./store.ts";
+} from "./single.ts";
 
 /** Commands in flight at once for one operation (a user with 20,000 sessions, say). */
 const IN_FLIGHT = 500;

@@ -6,10 +6,15 @@
  */
 // @ts-types="./lucia_auth.d.ts"
 import { LuciaError } from "lucia-auth";
-import type { RedisClient } from "./client.ts";
-import { openStore, readSession, readUserSessions } from "./open.ts";
-import { type RedisSessionAdapterOptions, resolveOptions } from "./options.ts";
-import { assertId, serializeSession, type SessionSchema, type StoredSession } from "./session.ts";
+import type { RedisClient } from "../clients/table.ts";
+import { openStore, readSession, readUserSessions } from "./shared.ts";
+import { type RedisSessionAdapterOptions, resolveOptions } from "../core/options.ts";
+import {
+  assertId,
+  serializeSession,
+  type SessionSchema,
+  type StoredSession,
+} from "../core/session.ts";
 
 /**
  * The error constructor Lucia passes to an adapter function (lucia-auth's `LuciaError`). The

@@ -1,12 +1,12 @@
 /**
- * The decisions of `migrate`'s scripts (`migrate_lua.ts`, and the adapter's legacy conversion),
+ * The decisions of `migrate`'s scripts (`lua/migrate.ts`, and the adapter's legacy conversion),
  * in TypeScript, for `--dry-run`: the same rules applied to what plain reads return, so a dry run
  * reports what a real run would do without writing anything.
  *
  * @module
  */
-import { MAX_TIME } from "../_util.ts";
-import { idleOf, legacyEntry, ownerOf } from "../model.ts";
+import { MAX_TIME } from "./util.ts";
+import { idleOf, legacyEntry, ownerOf } from "./model.ts";
 
 export { ownerOf };
 

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { isObject } from "./_util.ts";
+import { isObject } from "../core/util.ts";
 import type { Connection } from "./connection.ts";
 import { normalizeReply } from "./reply.ts";
 
@@ -47,5 +47,5 @@ function bunRedisConnection(client: BunRedisClient): Connection {
   };
 }
 
-/** How to recognise the client, and talk to it: its row in `CLIENTS` (src/client.ts). @internal */
+/** How to recognise the client, and talk to it: its row in `CLIENTS` (src/clients/table.ts). @internal */
 export const bunRedis = { detect: isBunRedisClient, connect: bunRedisConnection };

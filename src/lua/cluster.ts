@@ -1,12 +1,12 @@
 /**
  * The scripts of the Redis Cluster path. A session key and its user's index hash to different
  * slots, so no script may touch both: each of these touches one key (its `KEYS[1]`), and the
- * cluster store (`cluster_store.ts`) orders them so that every live session stays in its owner's
- * index at every moment. They follow the conventions of `lua_lib.ts`.
+ * cluster store (`store/cluster.ts`) orders them so that every live session stays in its owner's
+ * index at every moment. They follow the conventions of `lua/helpers.ts`.
  *
  * @module
  */
-import { defineScript } from "./lua_define.ts";
+import { defineScript } from "./define.ts";
 import {
   aclGuard,
   chunked,
@@ -18,7 +18,7 @@ import {
   rare,
   tidyDue,
   wrongType,
-} from "./lua_lib.ts";
+} from "./helpers.ts";
 
 /**
  * The index side of setSession. KEYS: index key. ARGV: session id, idle expiry (integer ms), cap

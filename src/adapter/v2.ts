@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { DuplicateSessionIdError, RedisOperationError } from "./errors.ts";
-import type { RedisClient } from "./client.ts";
-import { openStore, readSession, readUserSessions } from "./open.ts";
-import { type RedisSessionAdapterV2Options, resolveV2Options } from "./options.ts";
-import { assertId, parseSession, serializeSession } from "./session.ts";
+import { DuplicateSessionIdError, RedisOperationError } from "../core/errors.ts";
+import type { RedisClient } from "../clients/table.ts";
+import { openStore, readSession, readUserSessions } from "./shared.ts";
+import { type RedisSessionAdapterV2Options, resolveV2Options } from "../core/options.ts";
+import { assertId, parseSession, serializeSession } from "../core/session.ts";
 
 /**
  * A session as Lucia v2 stores it (`lucia`'s `SessionSchema`): expiries are Unix times in

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import * as commands from "./commands.ts";
-import type { Connection } from "./connection.ts";
+import * as commands from "../clients/commands.ts";
+import type { Connection } from "../clients/connection.ts";
 
 const checked = new WeakSet<object>();
 

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import type { RedisClient } from "../client.ts";
-import { openStore } from "../open.ts";
-import type { Keys } from "../options.ts";
-import type { Store } from "../store.ts";
+import type { RedisClient } from "../clients/table.ts";
+import { openStore } from "../adapter/shared.ts";
+import type { Keys } from "../core/options.ts";
+import type { Store } from "../store/single.ts";
 import type { Context } from "./context.ts";
 
 /**

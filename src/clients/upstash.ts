@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { isObject } from "./_util.ts";
+import { isObject } from "../core/util.ts";
 import type { Connection } from "./connection.ts";
 import { normalizeReply } from "./reply.ts";
 
@@ -99,5 +99,5 @@ function upstashConnection(client: UpstashRedisClient): Connection {
   };
 }
 
-/** How to recognise the client, and talk to it: its row in `CLIENTS` (src/client.ts). @internal */
+/** How to recognise the client, and talk to it: its row in `CLIENTS` (src/clients/table.ts). @internal */
 export const upstash = { detect: isUpstashRedisClient, connect: upstashConnection };

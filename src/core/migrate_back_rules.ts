@@ -1,14 +1,14 @@
 /**
- * The decisions of `migrate --to 2.1.2`'s scripts (`migrate_back_lua.ts`) in TypeScript, for
+ * The decisions of `migrate --to 2.1.2`'s scripts (`lua/migrate_back.ts`) in TypeScript, for
  * `--dry-run` and the Redis Cluster path (where the tool reads the sessions and a script on the
  * index decides nothing about them).
  *
  * @module
  */
-import { idleOf, ownerOf } from "../model.ts";
+import { idleOf, ownerOf } from "./model.ts";
 
 /**
- * Whether a stored value is a live session of `userId` (`live_of` in `migrate_back_lua.ts`): a
+ * Whether a stored value is a live session of `userId` (`live_of` in `lua/migrate_back.ts`): a
  * non-empty string whose owner reads as `userId` and whose idle expiry reads as a time after
  * `now`. Only these go into 2.1.2's set.
  *

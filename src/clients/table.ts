@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { CANNOT_CREATE, describe } from "./_util.ts";
+import { CANNOT_CREATE, describe } from "../core/util.ts";
 import { bunRedis, type BunRedisClient } from "./bun_redis.ts";
 import type { ClientKind, Connection } from "./connection.ts";
 import { ioredis, type IoRedisClient, type IoRedisCluster, ioredisCluster } from "./ioredis.ts";

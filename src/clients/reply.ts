@@ -4,7 +4,7 @@
  * @module
  */
 
-import { describe } from "./_util.ts";
+import { describe } from "../core/util.ts";
 import type { Reply } from "./connection.ts";
 
 const decoder = new TextDecoder();

@@ -1,6 +1,6 @@
 /**
- * The Lua helpers shared by the scripts of `lua.ts` (single server), `cluster_lua.ts` (Redis
- * Cluster) and the command line's `migrate`, each a definition (`lua_define.ts`) that names the
+ * The Lua helpers shared by the scripts of `lua/single.ts` (single server), `lua/cluster.ts` (Redis
+ * Cluster) and the command line's `migrate`, each a definition (`lua/define.ts`) that names the
  * helpers it calls and the commands it runs.
  *
  * Conventions every script follows:
@@ -9,7 +9,7 @@
  *   `redis.acl_check_cmd`) before its first write; after that first write it only runs commands
  *   that cannot fail on what it has checked. Redis does not roll a script back, so a script that
  *   raised half-way would leave its first writes behind; these never do. A problem found while
- *   checking is returned as a failure reply, `{false, key, message}` (`checkReply` in store.ts
+ *   checking is returned as a failure reply, `{false, key, message}` (`checkReply` in store/single.ts
  *   turns it into a `RedisOperationError`), and nothing has been written.
  * - **Stored values are never decoded whole.** A session is a JSON string that this adapter writes
  *   starting with `{"user_id":`; a script reads one top-level field of it with `field_of`, an
@@ -24,8 +24,8 @@
  *
  * @module
  */
-import { MAX_TIME } from "./_util.ts";
-import { helper } from "./lua_define.ts";
+import { MAX_TIME } from "../core/util.ts";
+import { helper } from "./define.ts";
 
 /** Values handed to Lua's `unpack` at once: it fails at about 8,000 values. @internal */
 export const LUA_CHUNK = 1000;

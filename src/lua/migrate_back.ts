@@ -3,20 +3,20 @@
  * `@lucia-auth/adapter-session-redis` 2.1.2, whose index is a plain SET of session ids
  * (`SADD`/`SMEMBERS`/`SREM`, never an expiry) and whose sessions are the JSON this adapter also
  * writes. Each script is one atomic step that decides from what it reads there and then, and
- * follows the conventions of `lua_lib.ts` (checks, the ACL among them, before the first write;
+ * follows the conventions of `lua/helpers.ts` (checks, the ACL among them, before the first write;
  * Redis's own clock; a stored session never decoded whole; `unpack` only through the chunked
- * helpers). `migrate_back_rules.ts` holds the same decisions in TypeScript, for `--dry-run`.
+ * helpers). `core/migrate_back_rules.ts` holds the same decisions in TypeScript, for `--dry-run`.
  *
  * @module
  */
-import { defineScript, helper } from "../lua_define.ts";
-import { aclGuard, chunked, idleOf, mget, nowMs, ownerOf } from "../lua_lib.ts";
+import { defineScript, helper } from "./define.ts";
+import { aclGuard, chunked, idleOf, mget, nowMs, ownerOf } from "./helpers.ts";
 
 /**
  * `live_of(value, user, now)`: true when a stored value is a live session of `user`: a string
  * whose owner reads as `user` and whose idle expiry reads as a time after `now`. Only these go
  * into 2.1.2's set (it would `JSON.parse` a tombstone or junk, and fail the user's whole list).
- * `isLiveOf` in `migrate_back_rules.ts` is the same rule.
+ * `isLiveOf` in `core/migrate_back_rules.ts` is the same rule.
  */
 const liveOf = helper(
   "live_of",

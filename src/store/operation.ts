@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { DeadlineError, InvalidSessionDataError, RedisOperationError } from "./errors.ts";
-import type { Connection } from "./connection.ts";
-import { checkEvictionPolicy } from "./server_check.ts";
+import { DeadlineError, InvalidSessionDataError, RedisOperationError } from "../core/errors.ts";
+import type { Connection } from "../clients/connection.ts";
+import { checkEvictionPolicy } from "./eviction_check.ts";
 
 /** Runs operations: `run("getSession", keyForLog, work)`. @internal */
 export type RunOperation = <T>(

@@ -1,21 +1,26 @@
 /**
  * The storage core: the session operations on the data model of the README's "Models",
  * independent of which Lucia version's adapter sits on top. On a single Redis server each
- * operation is one command: a plain `GET`, or one of the scripts of `lua.ts`.
+ * operation is one command: a plain `GET`, or one of the scripts of `lua/single.ts`.
  *
  * Values are handled raw here (the JSON as stored); parsing and validation are the adapter's.
  *
  * @module
  */
-import * as commands from "./commands.ts";
-import type { Connection, Reply } from "./connection.ts";
-import { replyShape } from "./reply.ts";
+import * as commands from "../clients/commands.ts";
+import type { Connection, Reply } from "../clients/connection.ts";
+import { replyShape } from "../clients/reply.ts";
 import type { ConfirmWrites } from "./durability.ts";
-import { RedisOperationError } from "./errors.ts";
-import type { Keys } from "./options.ts";
+import { RedisOperationError } from "../core/errors.ts";
+import type { Keys } from "../core/options.ts";
 import type { RunOperation } from "./operation.ts";
-import { DELETE_SESSION, DELETE_SESSIONS_BY_USER_ID, SET_SESSION, UPDATE_SESSION } from "./lua.ts";
-import { scriptRunner } from "./scripts.ts";
+import {
+  DELETE_SESSION,
+  DELETE_SESSIONS_BY_USER_ID,
+  SET_SESSION,
+  UPDATE_SESSION,
+} from "../lua/single.ts";
+import { scriptRunner } from "./script_runner.ts";
 
 /** A session ready to write. @internal */
 export interface SessionRecord {

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { CLUSTER_SCRIPTS } from "./cluster_lua.ts";
-import { SCRIPTS } from "./lua.ts";
+import { CLUSTER_SCRIPTS } from "./cluster.ts";
+import { SCRIPTS } from "./single.ts";
 
 /** The commands, sorted. @internal */
 export const SCRIPT_COMMANDS: readonly string[] = [

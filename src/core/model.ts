@@ -2,7 +2,7 @@
  * The rules about stored values, written once in TypeScript: the owner of a stored session, its
  * idle expiry, and what converting an earlier adapter's index does with each of its ids. The
  * scripts implement the same rules in Lua (`owner_of`, `idle_of` and `legacy_entry` in
- * `lua_lib.ts`), and `tests/model_rules.test.ts` runs one table of stored values through both.
+ * `lua/helpers.ts`), and `tests/model_rules.test.ts` runs one table of stored values through both.
  *
  * Neither reads a stored value by decoding it whole: a value is scanned for one top-level
  * member, the others skipped by their quotes and brackets, so that no nesting depth or lone
@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { MAX_TIME } from "./_util.ts";
+import { MAX_TIME } from "./util.ts";
 
 /** One top-level member of a JSON object, as `fieldOf` reads it. @internal */
 export type Field =

@@ -5,11 +5,11 @@
  *
  * @module
  */
-import * as commands from "./commands.ts";
-import type { Connection } from "./connection.ts";
-import { DurabilityError } from "./errors.ts";
-import { keySlot } from "./key_slot.ts";
-import type { Durability } from "./options.ts";
+import * as commands from "../clients/commands.ts";
+import type { Connection } from "../clients/connection.ts";
+import { DurabilityError } from "../core/errors.ts";
+import { keySlot } from "../clients/key_slot.ts";
+import type { Durability } from "../core/options.ts";
 
 /**
  * Waits for the replicas to confirm an operation's writes (`written`: the keys it wrote, the

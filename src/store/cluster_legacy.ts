@@ -2,18 +2,18 @@
  * Converting an index left by the earlier adapters (a LIST in 1.x, a SET in 2.x) into the sorted
  * set, one key at a time, for a Redis Cluster (where one script cannot read an index and its
  * sessions, which live in other slots). It follows the same rules as the single-server scripts'
- * conversion (`lua_lib.ts`), and is safe while the application serves traffic: every session key
+ * conversion (`lua/helpers.ts`), and is safe while the application serves traffic: every session key
  * is changed only if it still holds what was read, and the index is replaced only if it is still
  * exactly what was read (otherwise the conversion starts over).
  *
  * @module
  */
-import * as commands from "./commands.ts";
-import type { Connection, Reply } from "./connection.ts";
-import { CLUSTER_SCRIPTS } from "./cluster_lua.ts";
-import { legacyEntry, scoreFromTtl } from "./model.ts";
-import type { Keys } from "./options.ts";
-import type { RunScript } from "./scripts.ts";
+import * as commands from "../clients/commands.ts";
+import type { Connection, Reply } from "../clients/connection.ts";
+import { CLUSTER_SCRIPTS } from "../lua/cluster.ts";
+import { legacyEntry, scoreFromTtl } from "../core/model.ts";
+import type { Keys } from "../core/options.ts";
+import type { RunScript } from "./script_runner.ts";
 
 const { sessionExpire: SESSION_EXPIRE, indexReplace: INDEX_REPLACE } = CLUSTER_SCRIPTS;
 

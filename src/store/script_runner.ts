@@ -1,5 +1,5 @@
 /**
- * How the scripts (`lua_define.ts` definitions) are run over a connection: each call is one
+ * How the scripts (`lua/define.ts` definitions) are run over a connection: each call is one
  * command, `EVAL` the first time (which also loads the script into Redis's cache), `EVALSHA`
  * after that, and `EVAL` again whenever Redis answers `NOSCRIPT` (after a restart, a failover or
  * `SCRIPT FLUSH`).
@@ -9,9 +9,9 @@
  *
  * @module
  */
-import * as commands from "./commands.ts";
-import type { Connection, Reply } from "./connection.ts";
-import { scriptArrays, type ScriptCall, type ScriptDefinition } from "./lua_define.ts";
+import * as commands from "../clients/commands.ts";
+import type { Connection, Reply } from "../clients/connection.ts";
+import { scriptArrays, type ScriptCall, type ScriptDefinition } from "../lua/define.ts";
 
 /**
  * Runs one script: its definition, and its keys and arguments by name.

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { isObject } from "./_util.ts";
+import { isObject } from "../core/util.ts";
 import { keySlot } from "./key_slot.ts";
 import type { Command, Connection } from "./connection.ts";
 import { normalizeReply } from "./reply.ts";
@@ -170,7 +170,7 @@ function nodeRedisConnection(client: NodeRedisClient): Connection {
   };
 }
 
-/** How to recognise the client, and talk to it: its row in `CLIENTS` (src/client.ts). @internal */
+/** How to recognise the client, and talk to it: its row in `CLIENTS` (src/clients/table.ts). @internal */
 export const nodeRedis = { detect: isNodeRedisClient, connect: nodeRedisConnection };
 
 /** How to recognise a node-redis cluster, and talk to it: its row in `CLIENTS`. @internal */

@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { MAX_TIME } from "./_util.ts";
+import { MAX_TIME } from "./util.ts";
 import { InvalidSessionDataError, shortId } from "./errors.ts";
-import type { SessionRecord } from "./store.ts";
+import type { SessionRecord } from "../store/single.ts";
 
 /**
  * A session as Lucia v1 passes it to `setSession` (lucia-auth's `SessionSchema`): expiries are

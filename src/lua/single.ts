@@ -1,12 +1,12 @@
 /**
  * The Lua scripts that make each multi-key operation one atomic command on a single Redis
- * server. They follow the conventions of `lua_lib.ts`: all or nothing (ACL included), a failure
+ * server. They follow the conventions of `lua/helpers.ts`: all or nothing (ACL included), a failure
  * reply instead of an error, owners read by an exact reader that never decodes a whole value,
  * `unpack` only in chunks, Redis's own clock.
  *
  * @module
  */
-import { defineScript } from "./lua_define.ts";
+import { defineScript } from "./define.ts";
 import {
   aclGuard,
   chunked,
@@ -19,7 +19,7 @@ import {
   rare,
   tidyDue,
   wrongType,
-} from "./lua_lib.ts";
+} from "./helpers.ts";
 
 /**
  * setSession.
