@@ -14,14 +14,14 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
-import { clusterSection } from "./report/cluster.ts";
-import { goalsSection } from "./report/goals.ts";
+import { clusterSection } from "../research/report/cluster.ts";
+import { goalsSection } from "../research/report/goals.ts";
 import { CHART_NAMES, chartsSection, headlineCharts } from "./report/headline_charts.ts";
 import { introSection, methodSection } from "./report/method.ts";
-import { migrateSection } from "./report/migrate.ts";
+import { migrateSection } from "../research/report/migrate.ts";
 import type { RunData } from "./report/run_data.ts";
-import { serverCostSections } from "./report/server_cost.ts";
-import { serverMoreSections } from "./report/server_more.ts";
+import { serverCostSections } from "../research/report/server_cost.ts";
+import { serverMoreSections } from "../research/report/server_more.ts";
 import {
   countsSection,
   memorySection,

@@ -33,13 +33,13 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import process from "node:process";
 import { startRedisServer } from "../scripts/redis_server.ts";
-import { CLUSTER_PARTS, clusterConfig } from "./cluster/config.ts";
-import type { ClusterConfig, ClusterPart, ClusterResult } from "./cluster/types.ts";
+import { CLUSTER_PARTS, clusterConfig } from "../research/cluster/config.ts";
+import type { ClusterConfig, ClusterPart, ClusterResult } from "../research/cluster/types.ts";
 import type { LoadConfig, LoadResult, OpSpec } from "./load/types.ts";
 import { type RunData, writeReport } from "./report.ts";
 import { machine, versions } from "./run_env.ts";
-import { SERVER_MODES, serverConfig } from "./server/config.ts";
-import type { ServerConfig, ServerMode, ServerResult } from "./server/types.ts";
+import { SERVER_MODES, serverConfig } from "../research/server/config.ts";
+import type { ServerConfig, ServerMode, ServerResult } from "../research/server/types.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const RUNS = `${ROOT}bench/.runs`;
@@ -64,7 +64,7 @@ function log(message: string): void {
 
 /** Runs the cluster mode (bench/cluster.ts) under Deno. */
 function runCluster(config: ClusterConfig, timeoutMs: number): Promise<ClusterResult> {
-  const args = ["run", "-A", "bench/cluster.ts", JSON.stringify(config)];
+  const args = ["run", "-A", "research/cluster.ts", JSON.stringify(config)];
   return runJson("cluster mode", `${BIN}/deno`, args, config.out, timeoutMs);
 }
 
@@ -81,7 +81,7 @@ function runLoad(runtime: string, config: LoadConfig, timeoutMs: number): Promis
 
 /** Runs the server modes (bench/server.ts) under Deno. */
 function runServer(config: { out: string }, timeoutMs: number): Promise<ServerResult> {
-  const args = ["run", "-A", "bench/server.ts", JSON.stringify(config)];
+  const args = ["run", "-A", "research/server.ts", JSON.stringify(config)];
   return runJson("server modes", `${BIN}/deno`, args, config.out, timeoutMs);
 }
 
@@ -131,16 +131,16 @@ function build(jsProxy: boolean): { proxy: string[]; proxyLabel: string } {
   if (esbuild.status !== 0) throw new Error("esbuild failed to bundle bench/load.ts for Node");
   const cc = jsProxy ? undefined : spawnSync(
     "cc",
-    ["-O2", "-o", `${RUNS}/latency_proxy`, "bench/latency_proxy.c"],
+    ["-O2", "-o", `${RUNS}/latency_proxy`, "research/latency_proxy.c"],
     { cwd: ROOT, stdio: "inherit" },
   );
   if (cc?.status === 0) {
-    return { proxy: [`${RUNS}/latency_proxy`], proxyLabel: "bench/latency_proxy.c, timerfd" };
+    return { proxy: [`${RUNS}/latency_proxy`], proxyLabel: "research/latency_proxy.c, timerfd" };
   }
-  log("no C compiler (or --js-proxy): using the Bun delay proxy, bench/latency_proxy.ts");
+  log("no C compiler (or --js-proxy): using the Bun delay proxy, research/latency_proxy.ts");
   return {
-    proxy: [`${BIN}/bun`, "bench/latency_proxy.ts"],
-    proxyLabel: "bench/latency_proxy.ts on Bun, JavaScript timers",
+    proxy: [`${BIN}/bun`, "research/latency_proxy.ts"],
+    proxyLabel: "research/latency_proxy.ts on Bun, JavaScript timers",
   };
 }
 
@@ -306,7 +306,14 @@ async function main(): Promise<void> {
     if (flag("no-migrate") === undefined) {
       log(`Deno: migrate over legacy data${smoke ? " (smoke size)" : ""}`);
       const out = `${RUNS}/migrate${smoke ? "-smoke" : ""}.json`;
-      const args = ["run", "-A", "bench/migrate.ts", "--out", out, ...(smoke ? ["--smoke"] : [])];
+      const args = [
+        "run",
+        "-A",
+        "research/migrate.ts",
+        "--out",
+        out,
+        ...(smoke ? ["--smoke"] : []),
+      ];
       data.migrate = await runJson("migrate", `${BIN}/deno`, args, out, smoke ? 60_000 : 900_000);
     }
     if (runtimes.includes("bun")) {

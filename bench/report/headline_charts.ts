@@ -12,7 +12,7 @@ import { type BarChart, barChartSvg, type BarGroup } from "./charts.ts";
 import { Figures } from "./figures.ts";
 import { fmtInt, fmtMs, fmtNum, fmtRatio } from "./format.ts";
 import type { RunData } from "./run_data.ts";
-import { type Measure, ServerFigures } from "./server_data.ts";
+import { type Measure, ServerFigures } from "../../research/report/server_data.ts";
 
 /** A chart of the run: its file name, the alt text of its image link, and the SVG. */
 export interface ChartFile {

@@ -3,10 +3,10 @@
  *
  * @module
  */
-import type { ClusterResult } from "../cluster/types.ts";
+import type { ClusterResult } from "../../research/cluster/types.ts";
 import type { LoadResult } from "../load/types.ts";
-import type { ServerResult } from "../server/types.ts";
-import type { MigrateResult } from "./migrate.ts";
+import type { ServerResult } from "../../research/server/types.ts";
+import type { MigrateResult } from "../../research/report/migrate.ts";
 
 /** Everything a full run produced, plus where and with what it ran. */
 export interface RunData {

@@ -5,12 +5,17 @@
  *
  * @module
  */
-import type { ServerResult } from "../server/types.ts";
+import type { ServerResult } from "../../research/server/types.ts";
 import { SUBJECT_NAMES, type SubjectKey } from "../subjects.ts";
 import { fmtInt, fmtNum, fmtRatio, signed, table } from "./format.ts";
 import type { RunData } from "./run_data.ts";
 import { countsTable } from "./sections.ts";
-import { type Measure, MEASURE_NAMES, MEASURES, ServerFigures } from "./server_data.ts";
+import {
+  type Measure,
+  MEASURE_NAMES,
+  MEASURES,
+  ServerFigures,
+} from "../../research/report/server_data.ts";
 
 const PAIR: SubjectKey[] = ["oursV2", "v2"];
 

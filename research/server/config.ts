@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { SubjectKey } from "../subjects.ts";
+import type { SubjectKey } from "../../bench/subjects.ts";
 import { cellLabel } from "./cells.ts";
 import type { CellSpec, ServerConfig, ServerMode } from "./types.ts";
 

@@ -5,8 +5,8 @@
  * @module
  */
 import type { ServerResult } from "../server/types.ts";
-import type { SubjectKey } from "../subjects.ts";
-import { median } from "./format.ts";
+import type { SubjectKey } from "../../bench/subjects.ts";
+import { median } from "../../bench/report/format.ts";
 
 /**
  * The measures: commandstats µs and main-thread CPU µs in the first regime of the cost mode

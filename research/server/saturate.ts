@@ -10,8 +10,8 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
-import type { Admin } from "../load/clients.ts";
-import { log } from "../load/common.ts";
+import type { Admin } from "../../bench/load/clients.ts";
+import { log } from "../../bench/load/common.ts";
 import { threadCpuNs } from "./stats.ts";
 import type { SaturationRecord, ServerConfig } from "./types.ts";
 

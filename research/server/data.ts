@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { BenchSession } from "../subjects.ts";
+import type { BenchSession } from "../../bench/subjects.ts";
 
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 const DAY = 86_400_000;

@@ -5,8 +5,8 @@
  * @module
  */
 import type { ServerResult } from "../server/types.ts";
-import { SUBJECT_NAMES, type SubjectKey } from "../subjects.ts";
-import { fmtInt, fmtNum, fmtRatio, table } from "./format.ts";
+import { SUBJECT_NAMES, type SubjectKey } from "../../bench/subjects.ts";
+import { fmtInt, fmtNum, fmtRatio, table } from "../../bench/report/format.ts";
 import { floorOf, type Measure, MEASURE_NAMES, MEASURES, ServerFigures } from "./server_data.ts";
 
 /** The measures of the cost mode (not the instruction counts). */

@@ -10,9 +10,9 @@
  * @module
  */
 import process from "node:process";
-import { nodeRedisClient } from "../load/clients.ts";
-import { runPool } from "../load/common.ts";
-import { oursSubject, v2Subject } from "../subjects.ts";
+import { nodeRedisClient } from "../../bench/load/clients.ts";
+import { runPool } from "../../bench/load/common.ts";
+import { oursSubject, v2Subject } from "../../bench/subjects.ts";
 import { mixRun } from "./mix.ts";
 
 interface WorkerConfig {

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import type { SubjectKey } from "../subjects.ts";
-import { Figures } from "./figures.ts";
-import { fmtInt, fmtRatio, table } from "./format.ts";
-import type { RunData } from "./run_data.ts";
+import type { SubjectKey } from "../../bench/subjects.ts";
+import { Figures } from "../../bench/report/figures.ts";
+import { fmtInt, fmtRatio, table } from "../../bench/report/format.ts";
+import type { RunData } from "../../bench/report/run_data.ts";
 
 interface Goal {
   goal: string;

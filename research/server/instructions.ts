@@ -7,9 +7,9 @@
  * @module
  */
 import { serializeSession } from "../../src/core/session.ts";
-import type { Admin } from "../load/clients.ts";
-import { check, log } from "../load/common.ts";
-import { INDEX_PREFIX, rawSender, SESSION_PREFIX } from "../subjects.ts";
+import type { Admin } from "../../bench/load/clients.ts";
+import { check, log } from "../../bench/load/common.ts";
+import { INDEX_PREFIX, rawSender, SESSION_PREFIX } from "../../bench/subjects.ts";
 import type { CallgrindServer } from "./callgrind.ts";
 import { type Cell, cellLabel, hasOp, prepareCell, seed } from "./cells.ts";
 import { clock, Universe } from "./data.ts";

@@ -28,7 +28,7 @@ import { migrateCommand, type MigrateSummary } from "../src/cli/migrate.ts";
 import { count } from "../src/cli/format.ts";
 import { startRedisServer } from "../scripts/redis_server.ts";
 import { type MigrateResult, migrateSection } from "./report/migrate.ts";
-import { machine, versions } from "./run_env.ts";
+import { machine, versions } from "../bench/run_env.ts";
 
 const HOUR = 3_600_000;
 const PER_USER = 10;

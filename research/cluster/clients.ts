@@ -11,11 +11,11 @@ import { readFileSync } from "node:fs";
 import { createCluster as createCluster4 } from "redis4";
 import { createCluster as createCluster5 } from "redis5";
 import { startRedisCluster } from "../../scripts/redis_cluster.ts";
-import { countingClient, type Counts } from "../counting.ts";
-import { type Admin, openAdmin } from "../load/clients.ts";
-import { log } from "../load/common.ts";
+import { countingClient, type Counts } from "../../bench/counting.ts";
+import { type Admin, openAdmin } from "../../bench/load/clients.ts";
+import { log } from "../../bench/load/common.ts";
 import { threadCpuNs } from "../server/stats.ts";
-import { oursSubject, oursV2Subject, type Subject, v2Subject } from "../subjects.ts";
+import { oursSubject, oursV2Subject, type Subject, v2Subject } from "../../bench/subjects.ts";
 import type { ClusterSubjectKey } from "./types.ts";
 
 /** A subject over its own counting wrapper around its cluster client. */

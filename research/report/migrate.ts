@@ -5,7 +5,7 @@
  * @module
  */
 import type { MigrateSummary } from "../../src/cli/migrate.ts";
-import { fmtInt, fmtNum, table } from "./format.ts";
+import { fmtInt, fmtNum, table } from "../../bench/report/format.ts";
 
 /** What bench/migrate.ts writes. */
 export interface MigrateResult {

@@ -5,8 +5,8 @@
  * @module
  */
 import type { ClusterCostRecord, ClusterResult, ClusterSubjectKey } from "../cluster/types.ts";
-import { SUBJECT_NAMES } from "../subjects.ts";
-import { fmtInt, fmtNum, fmtRatio, median, table } from "./format.ts";
+import { SUBJECT_NAMES } from "../../bench/subjects.ts";
+import { fmtInt, fmtNum, fmtRatio, median, table } from "../../bench/report/format.ts";
 
 type Field = "usec" | "cpu" | "opsPerSec";
 

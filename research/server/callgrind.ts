@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import process from "node:process";
 import { join } from "node:path";
 import { freePort, privateServerArgs, waitUntilUp } from "../../scripts/redis_server.ts";
-import { sleep } from "../load/common.ts";
+import { sleep } from "../../bench/load/common.ts";
 
 /** Instructions of one dump: all of them, and those in serverCron. */
 export interface DumpCount {

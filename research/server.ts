@@ -19,8 +19,8 @@
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import process from "node:process";
-import { openAdmin } from "./load/clients.ts";
-import { log, runtimeInfo } from "./load/common.ts";
+import { openAdmin } from "../bench/load/clients.ts";
+import { log, runtimeInfo } from "../bench/load/common.ts";
 import { callgrindMissing, startCallgrindServer } from "./server/callgrind.ts";
 import { costMode } from "./server/cost.ts";
 import { openServerFamily } from "./server/family.ts";

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { Subject } from "../subjects.ts";
+import type { Subject } from "../../bench/subjects.ts";
 import { prng, Universe } from "./data.ts";
 
 /** The mix per 1,000 requests. */

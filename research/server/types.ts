@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { OpSpec, UpdateKind } from "../load/types.ts";
-import type { SubjectKey } from "../subjects.ts";
+import type { OpSpec, UpdateKind } from "../../bench/load/types.ts";
+import type { SubjectKey } from "../../bench/subjects.ts";
 
 /** An operation measured in the server modes, or the Lucia-like mix (bench/server/mix.ts). */
 export interface CellSpec {

@@ -18,7 +18,7 @@ import process from "node:process";
 import { openClusterBench } from "./cluster/clients.ts";
 import { costPart, countsPart, warmAll } from "./cluster/measure.ts";
 import type { ClusterConfig, ClusterResult } from "./cluster/types.ts";
-import { log, runtimeInfo } from "./load/common.ts";
+import { log, runtimeInfo } from "../bench/load/common.ts";
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[process.argv.length - 1]) as ClusterConfig;

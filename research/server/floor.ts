@@ -19,7 +19,7 @@ import {
   type RawSend,
   SESSION_PREFIX,
   type Subject,
-} from "../subjects.ts";
+} from "../../bench/subjects.ts";
 
 /** The floor scripts' sources. */
 export const FLOOR = {

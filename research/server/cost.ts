@@ -17,13 +17,13 @@
  *
  * @module
  */
-import { resetCounts } from "../counting.ts";
-import type { Admin } from "../load/clients.ts";
-import { check, log, runPool } from "../load/common.ts";
+import { resetCounts } from "../../bench/counting.ts";
+import type { Admin } from "../../bench/load/clients.ts";
+import { check, log, runPool } from "../../bench/load/common.ts";
 import { type Cell, cellLabel, hasOp, prepareCell } from "./cells.ts";
 import { openServerFamily, type ServerFamily } from "./family.ts";
 import { parseCommandStats, threadCpuNs, topLevel } from "./stats.ts";
-import type { SubjectKey } from "../subjects.ts";
+import type { SubjectKey } from "../../bench/subjects.ts";
 import type { CostRecord, ServerConfig } from "./types.ts";
 
 /**

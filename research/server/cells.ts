@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { Subject } from "../subjects.ts";
-import { check, hasUpdate, opLabel, runPool, updateOf } from "../load/common.ts";
+import type { Subject } from "../../bench/subjects.ts";
+import { check, hasUpdate, opLabel, runPool, updateOf } from "../../bench/load/common.ts";
 import { Universe } from "./data.ts";
 import { mixRun } from "./mix.ts";
 import type { CellSpec } from "./types.ts";

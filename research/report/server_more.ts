@@ -6,8 +6,8 @@
  * @module
  */
 import type { ServerResult, WorstRecord } from "../server/types.ts";
-import { SUBJECT_NAMES } from "../subjects.ts";
-import { fmtInt, fmtRatio, median, table } from "./format.ts";
+import { SUBJECT_NAMES } from "../../bench/subjects.ts";
+import { fmtInt, fmtRatio, median, table } from "../../bench/report/format.ts";
 import { ServerFigures } from "./server_data.ts";
 
 function pct(x: number): string {

@@ -13,16 +13,16 @@
  * @module
  */
 import { serializeSession } from "../../src/core/session.ts";
-import { resetCounts } from "../counting.ts";
-import type { Admin } from "../load/clients.ts";
-import { check, log } from "../load/common.ts";
+import { resetCounts } from "../../bench/counting.ts";
+import type { Admin } from "../../bench/load/clients.ts";
+import { check, log } from "../../bench/load/common.ts";
 import {
   INDEX_PREFIX,
   rawSender,
   SESSION_PREFIX,
   type Subject,
   type SubjectKey,
-} from "../subjects.ts";
+} from "../../bench/subjects.ts";
 import { prunes, Universe } from "./data.ts";
 import type { Counted, ServerFamily } from "./family.ts";
 import { parseCommandStats, topLevel } from "./stats.ts";

@@ -6,8 +6,8 @@
  * @module
  */
 import { redis } from "../../mod.ts";
-import { countingClient, type Counts } from "../counting.ts";
-import { nodeRedisClient } from "../load/clients.ts";
+import { countingClient, type Counts } from "../../bench/counting.ts";
+import { nodeRedisClient } from "../../bench/load/clients.ts";
 import {
   connectSubject,
   type NodeRedisLike,
@@ -18,7 +18,7 @@ import {
   type Subject,
   type SubjectKey,
   v2Subject,
-} from "../subjects.ts";
+} from "../../bench/subjects.ts";
 import { floorSubject } from "./floor.ts";
 
 /** A subject and the counts of what it sent. */
