@@ -70,8 +70,8 @@ try {
   await run("migrate");
   await run("migrate");
   await run("stats");
-  await run("sessions", "u1");
-  await run("sessions", "user7", "--json");
+  await run("sessions", "user7");
+  await run("sessions", "u1", "--json", "--full-ids");
   await run("revoke", "a1", "nope");
   await run("revoke-user", "u1", "user7");
   await run("doctor");
