@@ -11,7 +11,7 @@ import { redis } from "../mod.ts";
 import { toConnection } from "../src/clients/table.ts";
 import { legacyEntryAction } from "../src/core/migrate_rules.ts";
 import { convertLegacyIndex } from "../src/store/cluster_legacy.ts";
-import { keysFor } from "../src/core/options.ts";
+import { keysFor } from "../src/core/keys.ts";
 import { scriptRunner } from "../src/store/script_runner.ts";
 import { freshNamespaces, HOUR, useRedis } from "./harness.ts";
 

@@ -9,9 +9,11 @@ import { type RedisClient, toConnection } from "../clients/table.ts";
 import { clusterStore } from "../store/cluster.ts";
 import { writeConfirmer } from "../store/durability.ts";
 import { operationRunner } from "../store/operation.ts";
-import { type Keys, type Settings, withKeyPrefix } from "../core/options.ts";
+import { type Keys, withKeyPrefix } from "../core/keys.ts";
+import type { Settings } from "../core/options.ts";
 import { assertId, parseSession, type StoredSession } from "../core/session.ts";
-import { scriptStore, type Store } from "../store/single.ts";
+import { scriptStore } from "../store/single.ts";
+import type { Store } from "../store/store.ts";
 
 /**
  * Recognises the client (a TypeError for an unsupported one) and opens the store for it: the

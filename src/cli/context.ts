@@ -6,7 +6,7 @@
  */
 import { toConnection } from "../clients/table.ts";
 import type { Connection, Reply } from "../clients/connection.ts";
-import { type Keys, keysFor } from "../core/options.ts";
+import { type Keys, keysFor } from "../core/keys.ts";
 import { normalizeReply } from "../clients/reply.ts";
 import {
   CliError,

@@ -9,7 +9,7 @@
 import * as commands from "../clients/commands.ts";
 import type { Command as RedisCommand, Connection, Reply } from "../clients/connection.ts";
 import { SCRIPT_COMMANDS } from "../lua/commands.ts";
-import type { Keys } from "../core/options.ts";
+import type { Keys } from "../core/keys.ts";
 import { atLeast, type Node } from "./context.ts";
 import { messageOf } from "./io.ts";
 import { plural } from "./format.ts";

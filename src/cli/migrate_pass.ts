@@ -9,7 +9,7 @@
 import * as commands from "../clients/commands.ts";
 import type { Reply } from "../clients/connection.ts";
 import { convertLegacyIndex } from "../store/cluster_legacy.ts";
-import { keysFor } from "../core/options.ts";
+import { keysFor } from "../core/keys.ts";
 import { replyShape } from "../clients/reply.ts";
 import { scriptRunner } from "../store/script_runner.ts";
 import { atLeast, type Context, type Node, patternOf } from "./context.ts";

@@ -6,8 +6,8 @@
  */
 import type { RedisClient } from "../clients/table.ts";
 import { openStore } from "../adapter/shared.ts";
-import type { Keys } from "../core/options.ts";
-import type { Store } from "../store/single.ts";
+import type { Keys } from "../core/keys.ts";
+import type { Store } from "../store/store.ts";
 import type { Context } from "./context.ts";
 
 /**

@@ -4,8 +4,7 @@
  * @module
  */
 import { CANNOT_CREATE } from "./util.ts";
-import { shortId } from "./errors.ts";
-import { isWellFormed } from "./session.ts";
+import { type Keys, keysFor } from "./keys.ts";
 
 /**
  * Options for {@linkcode redis}. Every option is checked when `redis()` is called: a wrong one
@@ -140,20 +139,6 @@ export interface RedisSessionAdapterV2Options {
   };
 }
 
-/** The key names the adapter uses, built from the namespaces. @internal */
-export interface Keys {
-  /** `${session}:` */
-  readonly sessionPrefix: string;
-  /** `${userSession}:` */
-  readonly userSessionPrefix: string;
-  /** The key holding a session. */
-  session(sessionId: string): string;
-  /** The key holding a user's index of session ids. */
-  userSession(userId: string): string;
-  /** A session key fit for an error message: the id shortened. */
-  sessionForLog(sessionId: string): string;
-}
-
 /** The options, checked, with their defaults applied. @internal */
 export interface Settings {
   readonly keys: Keys;
@@ -190,24 +175,6 @@ function assertPlainObject(value: unknown, name: string): asserts value is Recor
   }
 }
 
-function namespace(value: unknown, name: string, fallback: string): string {
-  if (value === undefined) return fallback;
-  if (typeof value !== "string" || value === "") {
-    throw new TypeError(
-      `${CANNOT_CREATE}: option "${name}" must be a non-empty string, got ${
-        typeof value === "string" ? "an empty string" : typeof value
-      }`,
-    );
-  }
-  if (!isWellFormed(value)) {
-    throw new TypeError(
-      `${CANNOT_CREATE}: option "${name}" contains a lone UTF-16 surrogate, which Redis would ` +
-        "receive as U+FFFD (so two different namespaces could name the same keys)",
-    );
-  }
-  return value;
-}
-
 function positive(value: unknown, name: string, integer: boolean): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || Number.isNaN(value)) {
@@ -221,31 +188,6 @@ function positive(value: unknown, name: string, integer: boolean): number | unde
     );
   }
   return value;
-}
-
-/**
- * Checks two namespaces and returns the key names they give. They collide when one key could
- * belong to both: `a:` being a prefix of `b:` (as with `s` and `s:u`, where `s:u:1` would be
- * session `u:1` and user `1`'s index).
- *
- * @internal
- */
-export function keysFor(
-  session: { value: unknown; name: string; fallback: string },
-  userSession: { value: unknown; name: string; fallback: string },
-): Keys {
-  const sessionPrefix = namespace(session.value, session.name, session.fallback) + ":";
-  const userSessionPrefix = namespace(userSession.value, userSession.name, userSession.fallback) +
-    ":";
-  if (sessionPrefix.startsWith(userSessionPrefix) || userSessionPrefix.startsWith(sessionPrefix)) {
-    throw new TypeError(
-      `${CANNOT_CREATE}: namespaces "${sessionPrefix.slice(0, -1)}" (${session.name}) and "${
-        userSessionPrefix.slice(0, -1)
-      }" (${userSession.name}) collide: a key could belong to both. Use namespaces where neither ` +
-        `followed by ":" starts the other.`,
-    );
-  }
-  return keyNames(sessionPrefix, userSessionPrefix);
 }
 
 /**
@@ -328,27 +270,5 @@ function durability(value: unknown): Durability | undefined {
   return {
     replicas: positive(given.replicas, "durability.replicas", true) as number,
     timeout: positive(given.timeout, "durability.timeout", true) as number,
-  };
-}
-
-/**
- * The same key names behind a client's own key prefix (ioredis's `keyPrefix`), which goes before
- * the namespaces in key names and in the prefixes the scripts build key names from alike.
- *
- * @internal
- */
-export function withKeyPrefix(keys: Keys, keyPrefix: string): Keys {
-  return keyPrefix === ""
-    ? keys
-    : keyNames(keyPrefix + keys.sessionPrefix, keyPrefix + keys.userSessionPrefix);
-}
-
-function keyNames(sessionPrefix: string, userSessionPrefix: string): Keys {
-  return {
-    sessionPrefix,
-    userSessionPrefix,
-    session: (sessionId) => sessionPrefix + sessionId,
-    userSession: (userId) => userSessionPrefix + userId,
-    sessionForLog: (sessionId) => sessionPrefix + shortId(sessionId),
   };
 }

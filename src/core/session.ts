@@ -5,7 +5,6 @@
  */
 import { MAX_TIME } from "./util.ts";
 import { InvalidSessionDataError, shortId } from "./errors.ts";
-import type { SessionRecord } from "../store/single.ts";
 
 /**
  * A session as Lucia v1 passes it to `setSession` (lucia-auth's `SessionSchema`): expiries are
@@ -332,4 +331,14 @@ export function jsonFault(text: string): JsonFault | undefined {
       i++;
     }
   }
+}
+
+/** A session ready to write. @internal */
+export interface SessionRecord {
+  readonly id: string;
+  readonly userId: string;
+  /** The value to store: the session as JSON, `user_id` first. */
+  readonly json: string;
+  /** When the session key expires (ms since the epoch, an integer): its idle expiry. */
+  readonly expiresAt: number;
 }

@@ -32,14 +32,8 @@ import type { Reply } from "../clients/connection.ts";
 import { convertLegacyIndex } from "./cluster_legacy.ts";
 import { idleOf, ownerOf } from "../core/model.ts";
 import { scriptRunner } from "./script_runner.ts";
-import {
-  checkReply,
-  type SessionRecord,
-  type Store,
-  type StoreContext,
-  stringOrNull,
-  updated,
-} from "./single.ts";
+import type { SessionRecord } from "../core/session.ts";
+import { checkReply, type Store, type StoreContext, stringOrNull, updated } from "./store.ts";
 
 /** Commands in flight at once for one operation (a user with 20,000 sessions, say). */
 const IN_FLIGHT = 500;

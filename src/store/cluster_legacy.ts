@@ -12,7 +12,7 @@ import * as commands from "../clients/commands.ts";
 import type { Connection, Reply } from "../clients/connection.ts";
 import { CLUSTER_SCRIPTS } from "../lua/cluster.ts";
 import { legacyEntry, scoreFromTtl } from "../core/model.ts";
-import type { Keys } from "../core/options.ts";
+import type { Keys } from "../core/keys.ts";
 import type { RunScript } from "./script_runner.ts";
 
 const { sessionExpire: SESSION_EXPIRE, indexReplace: INDEX_REPLACE } = CLUSTER_SCRIPTS;

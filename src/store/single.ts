@@ -10,10 +10,6 @@
 import * as commands from "../clients/commands.ts";
 import type { Connection, Reply } from "../clients/connection.ts";
 import { replyShape } from "../clients/reply.ts";
-import type { ConfirmWrites } from "./durability.ts";
-import { RedisOperationError } from "../core/errors.ts";
-import type { Keys } from "../core/options.ts";
-import type { RunOperation } from "./operation.ts";
 import {
   DELETE_SESSION,
   DELETE_SESSIONS_BY_USER_ID,
@@ -21,88 +17,7 @@ import {
   UPDATE_SESSION,
 } from "../lua/single.ts";
 import { scriptRunner } from "./script_runner.ts";
-
-/** A session ready to write. @internal */
-export interface SessionRecord {
-  readonly id: string;
-  readonly userId: string;
-  /** The value to store: the session as JSON, `user_id` first. */
-  readonly json: string;
-  /** When the session key expires (ms since the epoch, an integer): its idle expiry. */
-  readonly expiresAt: number;
-}
-
-/** The session operations on Redis. @internal */
-export interface Store {
-  /** The value stored for a session id, or null (none, expired, or a tombstone). */
-  get(id: string): Promise<string | null>;
-  /** `[id, value]` of each live session in the user's index, by idle expiry. */
-  listByUser(userId: string): Promise<[string, string][]>;
-  /** Stores a session and indexes it; false when its id is taken (nothing changed). */
-  insert(record: SessionRecord): Promise<boolean>;
-  /** Deletes these sessions and their index entries. */
-  remove(ids: readonly string[]): Promise<void>;
-  /** Deletes the user's index and every session in it that is the user's. */
-  removeUser(userId: string): Promise<void>;
-  /**
-   * Replaces the session's value `read` by `record` (same id and user), if the session still
-   * holds it: true when written; otherwise what it holds now (null: deleted meanwhile).
-   */
-  update(read: string, record: SessionRecord): Promise<true | string | null>;
-}
-
-/** The reply of an update script: `[1]`, or `[0, what the key holds now]`. @internal */
-export function updated(reply: Reply): true | string | null {
-  if (Array.isArray(reply) && reply[0] === 1) return true;
-  if (Array.isArray(reply) && reply[0] === 0) {
-    return stringOrNull(reply[1] ?? null, "updateSession");
-  }
-  throw new TypeError(`Unexpected reply from Redis to updateSession: ${replyShape(reply)}`);
-}
-
-/** What every store needs. @internal */
-export interface StoreContext {
-  readonly connection: Connection;
-  readonly keys: Keys;
-  readonly run: RunOperation;
-  /** The cap on live sessions per user; 0 for none. */
-  readonly maxSessionsPerUser: number;
-  /**
-   * Called after each revocation's writes with the keys written (`durability`: `WAIT` for the
-   * replicas); setSession calls it only under a cap, which may sign sessions out.
-   */
-  readonly confirm: ConfirmWrites;
-}
-
-/** The key of a Redis reply, shortened for a message when it is a session key. @internal */
-export function keyForLog(keys: Keys, key: string): string {
-  return key.startsWith(keys.sessionPrefix)
-    ? keys.sessionForLog(key.slice(keys.sessionPrefix.length))
-    : key;
-}
-
-/**
- * Throws when a script answered with a failure reply (`[null, key, message]`: a check failed
- * and nothing was written), and otherwise returns the reply.
- *
- * @internal
- */
-export function checkReply(operation: string, keys: Keys, reply: Reply): Reply {
-  if (
-    Array.isArray(reply) && reply.length === 3 && reply[0] === null &&
-    typeof reply[1] === "string" && typeof reply[2] === "string"
-  ) {
-    const key = keyForLog(keys, reply[1]);
-    throw new RedisOperationError(operation, key, new Error(reply[2]));
-  }
-  return reply;
-}
-
-/** A reply that is a string or null, or a TypeError saying what came instead. @internal */
-export function stringOrNull(reply: Reply, what: string): string | null {
-  if (reply === null || typeof reply === "string") return reply;
-  throw new TypeError(`Unexpected reply from Redis to ${what}: ${replyShape(reply)}`);
-}
+import { checkReply, type Store, type StoreContext, stringOrNull, updated } from "./store.ts";
 
 /**
  * The live sessions among `ids` and the values `MGET` read for them: a null value (gone) or an
