@@ -52,7 +52,7 @@ export async function readSession(
   sessionId: string,
 ): Promise<StoredSession | null> {
   assertId(sessionId, "the session id");
-  const value = await store.get(sessionId);
+  const value = await store.getSession(sessionId);
   return value === null ? null : parseSession(keys.sessionForLog(sessionId), value);
 }
 
@@ -64,7 +64,7 @@ export async function readUserSessions(
 ): Promise<StoredSession[]> {
   assertId(userId, "the user id");
   const sessions: StoredSession[] = [];
-  for (const [id, value] of await store.listByUser(userId)) {
+  for (const [id, value] of await store.getSessionsByUserId(userId)) {
     const session = parseSession(keys.sessionForLog(id), value);
     if (session.user_id === userId) sessions.push(session);
   }

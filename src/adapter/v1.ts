@@ -147,18 +147,18 @@ export function redis(
 
     async setSession(session) {
       const s = serializeSession(session);
-      const stored = await store.insert(s);
+      const stored = await store.setSession(s);
       if (!stored) throw new E("AUTH_DUPLICATE_SESSION_ID");
     },
 
     async deleteSession(...sessionIds) {
       sessionIds.forEach((id) => assertId(id, "the session id"));
-      if (sessionIds.length > 0) await store.remove(sessionIds);
+      if (sessionIds.length > 0) await store.deleteSession(sessionIds);
     },
 
     async deleteSessionsByUserId(userId) {
       assertId(userId, "the user id");
-      await store.removeUser(userId);
+      await store.deleteSessionsByUserId(userId);
     },
   });
 }

@@ -155,13 +155,13 @@ export function redis<Attributes extends object = Record<string, unknown>>(
     if (Object.hasOwn(partial, "id") && partial.id !== sessionId) {
       throw new TypeError("Cannot update a session: its id cannot change");
     }
-    let raw = await store.get(sessionId);
+    let raw = await store.getSession(sessionId);
     for (let attempt = 0; raw !== null && attempt < ATTEMPTS; attempt++) {
       const current = parseSession(keys.sessionForLog(sessionId), raw);
       if (Object.hasOwn(partial, "user_id") && partial.user_id !== current.user_id) {
         throw new TypeError("Cannot update a session: its user_id cannot change");
       }
-      const outcome = await store.update(
+      const outcome = await store.updateSession(
         raw,
         serializeSession({ ...current, ...partial, id: current.id, user_id: current.user_id }),
       );
@@ -184,18 +184,18 @@ export function redis<Attributes extends object = Record<string, unknown>>(
       await readUserSessions(store, keys, userId) as LuciaV2Session<Attributes>[],
     async setSession(session) {
       const record = serializeSession(session);
-      if (!await store.insert(record)) {
+      if (!await store.setSession(record)) {
         throw new DuplicateSessionIdError(keys.sessionForLog(record.id));
       }
     },
     updateSession,
     async deleteSession(sessionId) {
       assertId(sessionId, "the session id");
-      await store.remove([sessionId]);
+      await store.deleteSession([sessionId]);
     },
     async deleteSessionsByUserId(userId) {
       assertId(userId, "the user id");
-      await store.removeUser(userId);
+      await store.deleteSessionsByUserId(userId);
     },
   });
 }

@@ -43,10 +43,10 @@ not an error. With --json: { "requested": n, "revoked": n }.`,
       const chunk = ids.slice(i, i + CHUNK);
       const values = await attempt(
         "read the sessions",
-        () => Promise.all(chunk.map((id) => store.get(id))),
+        () => Promise.all(chunk.map((id) => store.getSession(id))),
       );
       revoked += values.filter((v) => v !== null).length;
-      await attempt("revoke the sessions", () => store.remove(chunk));
+      await attempt("revoke the sessions", () => store.deleteSession(chunk));
     }
     if (context.json) {
       context.io.stdout(JSON.stringify({ requested: ids.length, revoked }) + "\n");
@@ -75,11 +75,15 @@ With --json: { "users": n, "revoked": n }.`,
     for (const userId of users) {
       const live = await attempt(
         `read the sessions of user "${userId}"`,
-        () => store.listByUser(userId),
+        () => store.getSessionsByUserId(userId),
       );
-      // listByUser also returns another user's session under a stale id; removeUser leaves it.
+      // getSessionsByUserId also returns another user's session under a stale id;
+      // deleteSessionsByUserId leaves it.
       revoked += live.filter(([, value]) => ownedBy(value, userId)).length;
-      await attempt(`revoke the sessions of user "${userId}"`, () => store.removeUser(userId));
+      await attempt(
+        `revoke the sessions of user "${userId}"`,
+        () => store.deleteSessionsByUserId(userId),
+      );
     }
     if (context.json) {
       context.io.stdout(JSON.stringify({ users: users.length, revoked }) + "\n");

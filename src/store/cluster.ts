@@ -130,7 +130,7 @@ export function clusterStore(
     );
   };
 
-  const insert = async (record: SessionRecord): Promise<boolean> => {
+  const setSessionSteps = async (record: SessionRecord): Promise<boolean> => {
     const index = keys.userSession(record.userId);
     const key = keys.session(record.id);
     const at = String(record.expiresAt);
@@ -208,7 +208,7 @@ export function clusterStore(
    * falls (and then only if nothing raised it meanwhile): at every moment the entry outlives the
    * session.
    */
-  const update = async (read: string, record: SessionRecord) => {
+  const updateSessionSteps = async (read: string, record: SessionRecord) => {
     const index = keys.userSession(record.userId);
     const key = keys.session(record.id);
     const at = String(record.expiresAt);
@@ -234,10 +234,10 @@ export function clusterStore(
   };
 
   return {
-    update: (read, record) =>
-      run("updateSession", keys.sessionForLog(record.id), () => update(read, record)),
+    updateSession: (read, record) =>
+      run("updateSession", keys.sessionForLog(record.id), () => updateSessionSteps(read, record)),
 
-    get: (id) => {
+    getSession: (id) => {
       const key = keys.session(id);
       return run("getSession", keys.sessionForLog(id), async () => {
         const value = stringOrNull(await connection.send(commands.get(key)), "GET");
@@ -245,7 +245,7 @@ export function clusterStore(
       });
     },
 
-    listByUser: (userId) => {
+    getSessionsByUserId: (userId) => {
       const index = keys.userSession(userId);
       return run("getSessionsByUserId", index, async () => {
         const entries = await entriesOf(userId);
@@ -278,15 +278,16 @@ export function clusterStore(
       });
     },
 
-    insert: (record) => run("setSession", keys.sessionForLog(record.id), () => insert(record)),
+    setSession: (record) =>
+      run("setSession", keys.sessionForLog(record.id), () => setSessionSteps(record)),
 
-    remove: (ids) =>
+    deleteSession: (ids) =>
       run("deleteSession", keys.sessionForLog(ids[0] ?? ""), async () => {
         const written = await Promise.all([...new Set(ids)].map(removeOne));
         await confirm("deleteSession", keys.sessionForLog(ids[0] ?? ""), written.flat());
       }),
 
-    removeUser: (userId) => {
+    deleteSessionsByUserId: (userId) => {
       const index = keys.userSession(userId);
       return run("deleteSessionsByUserId", index, async () => {
         let entries = await entriesOf(userId);

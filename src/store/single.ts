@@ -98,7 +98,7 @@ export function scriptStore(
   const script = scriptRunner(connection);
   const cap = String(maxSessionsPerUser);
   return {
-    get: (id) => {
+    getSession: (id) => {
       const key = keys.session(id);
       return run("getSession", keys.sessionForLog(id), async () => {
         const value = stringOrNull(await connection.send(commands.get(key)), "GET");
@@ -106,7 +106,7 @@ export function scriptStore(
       });
     },
 
-    listByUser: (userId) => {
+    getSessionsByUserId: (userId) => {
       const index = keys.userSession(userId);
       return run("getSessionsByUserId", index, async () => {
         const ids = await indexIds(connection, index);
@@ -115,7 +115,7 @@ export function scriptStore(
       });
     },
 
-    insert: (record) =>
+    setSession: (record) =>
       run("setSession", keys.sessionForLog(record.id), async () => {
         const key = keys.session(record.id);
         const reply = await script(SET_SESSION, {
@@ -140,7 +140,7 @@ export function scriptStore(
         return stored;
       }),
 
-    remove: (ids) =>
+    deleteSession: (ids) =>
       run("deleteSession", keys.sessionForLog(ids[0] ?? ""), async () => {
         const sessionKeys = [...new Set(ids)].map(keys.session);
         const reply = await script(DELETE_SESSION, {
@@ -152,7 +152,7 @@ export function scriptStore(
         await confirm("deleteSession", keys.sessionForLog(ids[0] ?? ""), sessionKeys);
       }),
 
-    removeUser: (userId) => {
+    deleteSessionsByUserId: (userId) => {
       const index = keys.userSession(userId);
       return run("deleteSessionsByUserId", index, async () => {
         const reply = await script(DELETE_SESSIONS_BY_USER_ID, {
@@ -164,7 +164,7 @@ export function scriptStore(
       });
     },
 
-    update: (read, record) =>
+    updateSession: (read, record) =>
       run("updateSession", keys.sessionForLog(record.id), async () => {
         const reply = await script(UPDATE_SESSION, {
           keys: {

@@ -16,20 +16,20 @@ import type { RunOperation } from "./operation.ts";
 /** The session operations on Redis. @internal */
 export interface Store {
   /** The value stored for a session id, or null (none, expired, or a tombstone). */
-  get(id: string): Promise<string | null>;
+  getSession(id: string): Promise<string | null>;
   /** `[id, value]` of each live session in the user's index, by idle expiry. */
-  listByUser(userId: string): Promise<[string, string][]>;
+  getSessionsByUserId(userId: string): Promise<[string, string][]>;
   /** Stores a session and indexes it; false when its id is taken (nothing changed). */
-  insert(record: SessionRecord): Promise<boolean>;
+  setSession(record: SessionRecord): Promise<boolean>;
   /** Deletes these sessions and their index entries. */
-  remove(ids: readonly string[]): Promise<void>;
+  deleteSession(ids: readonly string[]): Promise<void>;
   /** Deletes the user's index and every session in it that is the user's. */
-  removeUser(userId: string): Promise<void>;
+  deleteSessionsByUserId(userId: string): Promise<void>;
   /**
    * Replaces the session's value `read` by `record` (same id and user), if the session still
    * holds it: true when written; otherwise what it holds now (null: deleted meanwhile).
    */
-  update(read: string, record: SessionRecord): Promise<true | string | null>;
+  updateSession(read: string, record: SessionRecord): Promise<true | string | null>;
 }
 
 /** The reply of an update script: `[1]`, or `[0, what the key holds now]`. @internal */
