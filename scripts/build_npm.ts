@@ -36,7 +36,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 import * as esbuild from "esbuild";
-import { type RedisServer, startRedisServer } from "./redis_server.ts";
+import { type RedisServer, startRedisServer } from "./redis/server.ts";
 import { binRuns } from "./build_npm/bin.ts";
 import { bundle } from "./build_npm/bundle.ts";
 import { BuildError, findNode, red, step } from "./build_npm/common.ts";

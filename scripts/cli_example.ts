@@ -16,7 +16,7 @@ import { createClient } from "redis5";
 import { main, processIo } from "../cli.ts";
 import { seed } from "../tests/cli_fixture.ts";
 import type { Admin } from "../tests/harness.ts";
-import { startRedisServer } from "./redis_server.ts";
+import { startRedisServer } from "./redis/server.ts";
 
 const USERS = 30_000;
 const PER_USER = 10;

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { createCluster } from "redis5";
 import redisV1 from "../mod.ts";
 import { createClient as createClient4 } from "redis4";
-import { freePort, type RedisServer } from "../scripts/redis_server.ts";
+import { freePort, type RedisServer } from "../scripts/redis/server.ts";
 import { type ProxiedReplica, startPrimary, startProxiedReplica } from "./durability_fixture.ts";
 import { cli, nsArgs, seed, writesSoFar } from "./cli_fixture.ts";
 import { useRedisCluster } from "./cluster_harness.ts";

@@ -16,7 +16,7 @@ import redisV1 from "../mod.ts";
 import { shortId } from "../src/core/errors.ts";
 import { plural } from "../src/cli/format.ts";
 import { COMMANDS } from "../src/cli/main.ts";
-import { rawCommand, type RedisServer, startRedisServer } from "../scripts/redis_server.ts";
+import { rawCommand, type RedisServer, startRedisServer } from "../scripts/redis/server.ts";
 import { cli, nsArgs } from "./cli_fixture.ts";
 import { type FakeKind, type FakeServer, startFakeServer } from "./fake_servers.ts";
 import { TIMER_LATENESS_MS } from "./faults/budget.ts";

@@ -1,13 +1,13 @@
 /**
  * A real Redis Cluster for a test file: 3 primaries and 3 replicas on free loopback ports
- * (scripts/redis_cluster.ts), or `REDIS_CLUSTER_URLS`; an inspection client that offers the few
+ * (scripts/redis/cluster.ts), or `REDIS_CLUSTER_URLS`; an inspection client that offers the few
  * commands the suites use, routed to the right node; and the cluster clients to test.
  *
  * @module
  */
 import { after, before } from "node:test";
 import { createCluster } from "redis4";
-import { nodeCommand, type RedisCluster, startRedisCluster } from "../scripts/redis_cluster.ts";
+import { nodeCommand, type RedisCluster, startRedisCluster } from "../scripts/redis/cluster.ts";
 import type { OpenedClient } from "./contract.ts";
 import type { Admin, Endpoint } from "./harness.ts";
 

@@ -25,7 +25,7 @@ import process from "node:process";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { type RunningDemo, startDemo } from "../scripts/demo/main.ts";
 import { CONNECT_TIMEOUT_MS, RECONNECT_INTERVAL_MS } from "../scripts/demo/redis_watch.ts";
-import { privateServerArgs, waitUntilUp } from "../scripts/redis_server.ts";
+import { privateServerArgs, waitUntilUp } from "../scripts/redis/server.ts";
 
 /** Debian's chromium; `CHROMIUM_PATH` may point elsewhere (e.g. to test the missing case). */
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
@@ -367,7 +367,7 @@ async function startRedisOnPort(port: number, dir: string): Promise<ChildProcess
   const child = spawn("redis-server", ["--dir", dir, ...privateServerArgs("127.0.0.1", port)], {
     stdio: "ignore",
   });
-  // As long as the harness's private servers may take to come up (scripts/redis_server.ts).
+  // As long as the harness's private servers may take to come up (scripts/redis/server.ts).
   await waitUntilUp("127.0.0.1", port, Date.now() + 5000);
   return child;
 }

@@ -11,7 +11,7 @@ import { createClient } from "redis4";
 import { LuciaError } from "lucia-auth";
 import redis, { DurabilityError, RedisOperationError } from "../mod.ts";
 import redisV2, { DurabilityError as DurabilityErrorV2 } from "../v2.ts";
-import type { RedisServer } from "../scripts/redis_server.ts";
+import type { RedisServer } from "../scripts/redis/server.ts";
 import { type KeyState, snapshot } from "./faults/harness.ts";
 import { freshNamespaces, session } from "./harness.ts";
 import type { OpenedClient } from "./contract.ts";
@@ -25,7 +25,7 @@ import {
 } from "./durability_fixture.ts";
 import { type ClientSetup, setupNamed, setupsIn } from "./setups.ts";
 import { CLUSTER_SETUPS, useRedisCluster } from "./cluster_harness.ts";
-import { nodeCommand } from "../scripts/redis_cluster.ts";
+import { nodeCommand } from "../scripts/redis/cluster.ts";
 import process from "node:process";
 
 /** The option's timeout in these tests, in ms: how long a revocation waits for the replica. */

@@ -11,7 +11,7 @@
 import { createServer, type Server, Socket } from "node:net";
 import { createClient } from "redis4";
 import { DurabilityError } from "../mod.ts";
-import { rawCommand, type RedisServer, startRedisServer } from "../scripts/redis_server.ts";
+import { rawCommand, type RedisServer, startRedisServer } from "../scripts/redis/server.ts";
 import { START_BUDGET_MS } from "./faults/harness.ts";
 
 /** A TCP proxy that forwards both ways until stalled. */

@@ -10,7 +10,7 @@ import redis from "../mod.ts";
 import { toConnection } from "../src/clients/table.ts";
 import * as commands from "../src/clients/commands.ts";
 import { clientSuites } from "./client_suites.ts";
-import { startRedisServer } from "../scripts/redis_server.ts";
+import { startRedisServer } from "../scripts/redis/server.ts";
 import { freshNamespaces, HOUR, keysUnder, session, sleep, useRedis } from "./harness.ts";
 import { IOREDIS, type IoRedis, setupsIn } from "./setups.ts";
 

@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { createCluster as createCluster4 } from "redis4";
 import { createCluster as createCluster5 } from "redis5";
-import { startRedisCluster } from "../../scripts/redis_cluster.ts";
+import { startRedisCluster } from "../../scripts/redis/cluster.ts";
 import { countingClient, type Counts } from "../../bench/counting.ts";
 import { type Admin, openAdmin } from "../../bench/load/clients.ts";
 import { log } from "../../bench/load/common.ts";

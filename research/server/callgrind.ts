@@ -17,7 +17,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { join } from "node:path";
-import { freePort, privateServerArgs, waitUntilUp } from "../../scripts/redis_server.ts";
+import { freePort, privateServerArgs, waitUntilUp } from "../../scripts/redis/server.ts";
 import { sleep } from "../../bench/load/common.ts";
 
 /** Instructions of one dump: all of them, and those in serverCron. */

@@ -12,7 +12,7 @@
  * deletes the cluster's temporary directory, so no node lingers and no `nodes.conf` survives to
  * rejoin an old cluster.
  *
- * The pieces live in `scripts/cluster/`: `types.ts` (the public shapes), `resp.ts` (one command
+ * The pieces live in `scripts/redis/cluster/`: `types.ts` (the public shapes), `resp.ts` (one command
  * to one node), `topology.ts` (`CLUSTER NODES` and each node's view), `wait.ts` (polling),
  * `nodes.ts` (ports, node processes, the watchdog), `start.ts` and `external.ts` (owned and
  * `REDIS_CLUSTER_URLS` clusters), `failover.ts` (kills, failover, restarts, slot migration).
@@ -23,7 +23,7 @@
 import { infoField, text } from "./cluster/resp.ts";
 import { startRedisCluster } from "./cluster/start.ts";
 
-export { crc16, keySlot, SLOTS } from "./key_slot.ts";
+export { crc16, keySlot, SLOTS } from "../key_slot.ts";
 export type {
   ClusterNode,
   Failover,
@@ -36,7 +36,7 @@ export { parseClusterNodes } from "./cluster/topology.ts";
 export { startRedisCluster };
 
 /**
- * Run as a program (`deno run -A scripts/redis_cluster.ts` or `bun scripts/redis_cluster.ts`):
+ * Run as a program (`deno run -A scripts/redis/cluster.ts` or `bun scripts/redis/cluster.ts`):
  * starts a private cluster, prints one JSON line on stdout (`REDIS_CLUSTER_URLS`, `dir`,
  * `ports`, `pids`) so other processes can use it, and stops it on SIGINT or SIGTERM. If this
  * process dies any other way, the watchdog still removes the nodes and the directory.
