@@ -15,9 +15,8 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { crc16, keySlot } from "../src/clients/key_slot.ts";
 import {
-  crc16,
-  keySlot,
   nodeCommand,
   type RedisCluster,
   ReplyError,

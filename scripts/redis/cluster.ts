@@ -23,7 +23,6 @@
 import { infoField, text } from "./cluster/resp.ts";
 import { startRedisCluster } from "./cluster/start.ts";
 
-export { crc16, keySlot, SLOTS } from "../key_slot.ts";
 export type {
   ClusterNode,
   Failover,

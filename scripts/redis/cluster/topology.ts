@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { keySlot, SLOTS } from "../../key_slot.ts";
+import { keySlot, SLOTS } from "../../../src/clients/key_slot.ts";
 import { HOST, infoField, text } from "./resp.ts";
 import type { ClusterNode } from "./types.ts";
 
