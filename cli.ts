@@ -251,7 +251,8 @@ async function openCluster(urls: readonly string[], timeout: number): Promise<Op
  * Rejects within `target.connectTimeout` ms (default 2,000) unless a Redis answered by then: when
  * nothing listens, when the server closes the connection or answers in another protocol, or
  * when it says nothing. A single server must answer `PING` (an error reply other than NOAUTH or
- * WRONGPASS will do: an ACL may refuse PING).
+ * WRONGPASS will do: an ACL may refuse PING). It is what `run()` connects with: pass it as the
+ * `openRedis` of a {@linkcode CliIo} of your own to run {@linkcode main} against Redis.
  *
  * @example Nothing listens on port 1
  * ```ts
@@ -269,21 +270,8 @@ export function openRedis(target: RedisTarget): Promise<OpenRedis> {
   return target.cluster ? openCluster(target.urls, timeout) : openClient(target.urls[0], timeout);
 }
 
-/**
- * The tool's host: this process's arguments, environment and output, and {@linkcode openRedis}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import process from "node:process";
- * import { openRedis, processIo } from "@lucia-auth/adapter-session-redis/cli";
- *
- * const io = processIo();
- * assert.deepEqual(io.args, process.argv.slice(2));
- * assert.equal(io.openRedis, openRedis);
- * ```
- */
-export function processIo(): CliIo {
+/** The tool's host: this process's arguments, environment and output, and {@linkcode openRedis}. */
+function processIo(): CliIo {
   return {
     args: process.argv.slice(2),
     env: process.env,

@@ -1,7 +1,7 @@
 /**
  * The README's "Command line" examples, rerun: a private redis-server, a dataset of 30,000 users
  * left by lucia-auth 1.x's adapter (a LIST index, sessions with the ~54-year `EX`, one dead
- * session each) beside a few written by this adapter and by 2.1.2 (tests/cli_fixture.ts), then
+ * session each) beside a few written by this adapter and by 2.1.2 (tests/helpers/cli_fixture.ts), then
  * each command in turn, printed as the tool prints it. Run it in a terminal to see migrate's
  * progress bar; elsewhere it prints plain progress lines.
  *
@@ -13,9 +13,9 @@
  */
 import process from "node:process";
 import { createClient } from "redis5";
-import { main, processIo } from "../cli.ts";
-import { seed } from "../tests/cli_fixture.ts";
-import type { Admin } from "../tests/harness.ts";
+import { main, openRedis } from "../cli.ts";
+import { seed } from "../tests/helpers/cli_fixture.ts";
+import type { Admin } from "../tests/helpers/harness.ts";
 import { startRedisServer } from "./redis/server.ts";
 
 const USERS = 30_000;
@@ -59,9 +59,12 @@ try {
   const run = async (...args: string[]) => {
     process.stdout.write(`\n$ adapter-session-redis ${args.join(" ")}\n`);
     const code = await main({
-      ...processIo(),
       args,
       env: { ...process.env, REDIS_URL: server.url },
+      stdout: (text) => void process.stdout.write(text),
+      stderr: (text) => void process.stderr.write(text),
+      stderrIsTTY: process.stderr.isTTY === true,
+      openRedis,
     });
     if (code !== 0) process.stdout.write(`(exit code ${code})\n`);
   };
