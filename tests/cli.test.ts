@@ -13,10 +13,14 @@ import { createCluster } from "redis5";
 import redisV1 from "../mod.ts";
 import { createClient as createClient4 } from "redis4";
 import { freePort, type RedisServer } from "../scripts/redis/server.ts";
-import { type ProxiedReplica, startPrimary, startProxiedReplica } from "./durability_fixture.ts";
-import { cli, nsArgs, seed, writesSoFar } from "./cli_fixture.ts";
-import { useRedisCluster } from "./cluster_harness.ts";
-import { freshNamespaces, keysUnder, useRedis } from "./harness.ts";
+import {
+  type ProxiedReplica,
+  startPrimary,
+  startProxiedReplica,
+} from "./helpers/durability_fixture.ts";
+import { cli, nsArgs, seed, writesSoFar } from "./helpers/cli_fixture.ts";
+import { useRedisCluster } from "./helpers/cluster_harness.ts";
+import { freshNamespaces, keysUnder, useRedis } from "./helpers/harness.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 

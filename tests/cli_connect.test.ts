@@ -1,7 +1,7 @@
 /**
  * The command line's connection and its wording. Every command, run as a program under the
  * runtime running this file (`deno run cli.ts` under `deno test`, `bun cli.ts` under `bun test`),
- * against fronts that are not Redis (tests/fake_servers.ts): one that closes the connection, one
+ * against fronts that are not Redis (tests/helpers/fake_servers.ts): one that closes the connection, one
  * that answers in HTTP, one that says nothing; in a terminal too, where `script` exists. Then, in
  * this process: a Redis that wants a password (a hint, the password never echoed), plurals, and
  * session ids shortened unless `--full-ids`.
@@ -17,10 +17,10 @@ import { shortId } from "../src/core/errors.ts";
 import { plural } from "../src/cli/format.ts";
 import { COMMANDS } from "../src/cli/main.ts";
 import { rawCommand, type RedisServer, startRedisServer } from "../scripts/redis/server.ts";
-import { cli, nsArgs } from "./cli_fixture.ts";
-import { type FakeKind, type FakeServer, startFakeServer } from "./fake_servers.ts";
+import { cli, nsArgs } from "./helpers/cli_fixture.ts";
+import { type FakeKind, type FakeServer, startFakeServer } from "./helpers/fake_servers.ts";
 import { TIMER_LATENESS_MS } from "./faults/budget.ts";
-import { freshNamespaces, session, useRedis } from "./harness.ts";
+import { freshNamespaces, session, useRedis } from "./helpers/harness.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const TOOL = "adapter-session-redis";

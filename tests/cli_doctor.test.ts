@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cli } from "./cli_fixture.ts";
-import { useRedisCluster } from "./cluster_harness.ts";
-import { useRedis } from "./harness.ts";
+import { cli } from "./helpers/cli_fixture.ts";
+import { useRedisCluster } from "./helpers/cluster_harness.ts";
+import { useRedis } from "./helpers/harness.ts";
 import { parseClusterNodes } from "../src/cli/doctor_checks.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");

@@ -11,8 +11,8 @@ import { createClient, createCluster } from "redis5";
 import redisV2 from "../v2.ts";
 import { CliError, UsageError } from "../src/cli/io.ts";
 import { barLine, plainLine, startProgress } from "../src/cli/progress.ts";
-import { type Admin, freshNamespaces, sleep, useRedis } from "./harness.ts";
-import { useRedisCluster } from "./cluster_harness.ts";
+import { type Admin, freshNamespaces, sleep, useRedis } from "./helpers/harness.ts";
+import { useRedisCluster } from "./helpers/cluster_harness.ts";
 import { checkInvariants, snapshot } from "./faults/harness.ts";
 import {
   appAdapter,
@@ -23,7 +23,7 @@ import {
   seedDataset,
   seedTwoNamespaces,
   type Target,
-} from "./migrate_fixture.ts";
+} from "./helpers/migrate_fixture.ts";
 
 const long = { timeout: 60_000 };
 

@@ -13,10 +13,10 @@ import { lucia } from "lucia";
 import { redis as redis212 } from "adapter-session-redis-v2";
 import { createClient, createCluster } from "redis5";
 import redisV2 from "../v2.ts";
-import { type Admin, freshNamespaces, keysUnder, session, useRedis } from "./harness.ts";
-import { useRedisCluster } from "./cluster_harness.ts";
+import { type Admin, freshNamespaces, keysUnder, session, useRedis } from "./helpers/harness.ts";
+import { useRedisCluster } from "./helpers/cluster_harness.ts";
 import { snapshot } from "./faults/harness.ts";
-import { cli, nsArgs } from "./cli_fixture.ts";
+import { cli, nsArgs } from "./helpers/cli_fixture.ts";
 import { memoryUserAdapterV2 } from "./v2/memory_user_adapter.ts";
 import type { MigrateBackSummary } from "../src/cli/migrate_back.ts";
 

@@ -6,9 +6,9 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { cli, nsArgs, seed } from "./cli_fixture.ts";
-import { appAdapter, runMigrate, seedDataset } from "./migrate_fixture.ts";
-import { type Admin, freshNamespaces, useRedis } from "./harness.ts";
+import { cli, nsArgs, seed } from "./helpers/cli_fixture.ts";
+import { appAdapter, runMigrate, seedDataset } from "./helpers/migrate_fixture.ts";
+import { type Admin, freshNamespaces, useRedis } from "./helpers/harness.ts";
 import { barLine, plainLine, startProgress } from "../src/cli/progress.ts";
 import { otherIndexNamespace, PER_USER_BUCKETS } from "../src/cli/stats_scan.ts";
 

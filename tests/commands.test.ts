@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import * as commands from "../src/clients/commands.ts";
 import type { Command } from "../src/clients/connection.ts";
-import { freshNamespaces, useRedis } from "./harness.ts";
+import { freshNamespaces, useRedis } from "./helpers/harness.ts";
 
 // Keys of a fresh namespace: the tests below also run the commands on Redis.
 const ns = freshNamespaces();

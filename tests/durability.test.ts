@@ -1,5 +1,5 @@
 /**
- * The `durability` option against a real primary and replica (tests/durability_fixture.ts: the
+ * The `durability` option against a real primary and replica (tests/helpers/durability_fixture.ts: the
  * replication link runs through a stalling TCP proxy): revocations resolve once the replica has
  * them, reject with a DurabilityError within the option's timeout while the link stalls (having
  * changed on the primary only what they applied), and none that resolved is lost when the replica
@@ -13,8 +13,8 @@ import redis, { DurabilityError, RedisOperationError } from "../mod.ts";
 import redisV2, { DurabilityError as DurabilityErrorV2 } from "../v2.ts";
 import type { RedisServer } from "../scripts/redis/server.ts";
 import { type KeyState, snapshot } from "./faults/harness.ts";
-import { freshNamespaces, session } from "./harness.ts";
-import type { OpenedClient } from "./contract.ts";
+import { freshNamespaces, session } from "./helpers/harness.ts";
+import type { OpenedClient } from "./contract/suite.ts";
 import {
   type FailoverPlan,
   HEALTHY_ATTEMPTS,
@@ -22,9 +22,9 @@ import {
   signOutThroughFailover,
   startPrimary,
   startProxiedReplica,
-} from "./durability_fixture.ts";
-import { type ClientSetup, setupNamed, setupsIn } from "./setups.ts";
-import { CLUSTER_SETUPS, useRedisCluster } from "./cluster_harness.ts";
+} from "./helpers/durability_fixture.ts";
+import { type ClientSetup, setupNamed, setupsIn } from "./helpers/setups.ts";
+import { CLUSTER_SETUPS, useRedisCluster } from "./helpers/cluster_harness.ts";
 import { nodeCommand } from "../scripts/redis/cluster.ts";
 import process from "node:process";
 

@@ -13,7 +13,7 @@ import { legacyEntryAction } from "../src/core/migrate_rules.ts";
 import { convertLegacyIndex } from "../src/store/cluster_legacy.ts";
 import { keysFor } from "../src/core/keys.ts";
 import { scriptRunner } from "../src/store/script_runner.ts";
-import { freshNamespaces, HOUR, useRedis } from "./harness.ts";
+import { freshNamespaces, HOUR, useRedis } from "./helpers/harness.ts";
 
 const ctx = useRedis();
 const USER = 'u\n"é';

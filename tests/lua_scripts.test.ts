@@ -13,8 +13,8 @@ import { defineScript, type ScriptDefinition } from "../src/lua/define.ts";
 import { chunked, idleOf, legacyEntry, mget, ownerOf } from "../src/lua/helpers.ts";
 import { SCRIPTS } from "../src/lua/single.ts";
 import * as model from "../src/core/model.ts";
-import { commandsRun, undefinedNames } from "./lua_check.ts";
-import { useRedis } from "./harness.ts";
+import { commandsRun, undefinedNames } from "./helpers/lua_check.ts";
+import { useRedis } from "./helpers/harness.ts";
 
 const ALL: ScriptDefinition[] = [
   ...SCRIPTS,

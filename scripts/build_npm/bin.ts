@@ -3,7 +3,7 @@
  * the consumer project (`node_modules/.bin/adapter-session-redis`, what `npx` runs): `--help`
  * exits 0, `stats --json` against a redis-server prints only JSON with the session seeded for
  * it, and a bad option exits 2 with one line on stderr. Then on fronts that are not Redis
- * (tests/fake_servers.ts: one that closes the connection, one that answers in HTTP, one that says
+ * (tests/helpers/fake_servers.ts: one that closes the connection, one that answers in HTTP, one that says
  * nothing), on Node and on Bun (as `bunx` runs it): exit 1 with one line, each.
  *
  * @module
@@ -14,7 +14,7 @@ import * as path from "node:path";
 import process from "node:process";
 import type { RedisServer } from "../redis/server.ts";
 import { rawCommand } from "../redis/server.ts";
-import { type FakeKind, startFakeServer } from "../../tests/fake_servers.ts";
+import { type FakeKind, startFakeServer } from "../../tests/helpers/fake_servers.ts";
 import { BIN as TOOLS, BuildError, fail, step } from "./common.ts";
 import { BIN } from "./manifest.ts";
 

@@ -5,10 +5,10 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { keysUnder, sleep } from "../harness.ts";
+import { keysUnder, sleep } from "../helpers/harness.ts";
 import { type ContractContext, type Fixture, HOUR, session, YEAR } from "./fixture.ts";
 
-/** Defines the group for one client; contractSuite() in tests/contract.ts calls it. */
+/** Defines the group for one client; contractSuite() in tests/contract/suite.ts calls it. */
 export function storingAndReading(ctx: ContractContext, fixture: () => Fixture): void {
   describe("storing and reading sessions", () => {
     it("getSession returns null for an unknown id", async () => {

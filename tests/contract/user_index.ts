@@ -5,10 +5,10 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { keysUnder, liveKeysUnder, sleep } from "../harness.ts";
+import { keysUnder, liveKeysUnder, sleep } from "../helpers/harness.ts";
 import { type ContractContext, type Fixture, HOUR, redisWith, session } from "./fixture.ts";
 
-/** Defines the group for one client; contractSuite() in tests/contract.ts calls it. */
+/** Defines the group for one client; contractSuite() in tests/contract/suite.ts calls it. */
 export function userIndex(ctx: ContractContext, fixture: () => Fixture): void {
   describe("the user index", () => {
     it("getSessionsByUserId returns only that user's live sessions, by idle expiry", async () => {

@@ -8,11 +8,11 @@
  */
 import { redis as redis212 } from "adapter-session-redis-v2";
 import { LuciaError } from "lucia-auth";
-import redis, { type RedisSessionAdapter } from "../mod.ts";
-import { openRedis } from "../cli.ts";
-import type { CliIo, OpenRedis, RedisTarget } from "../src/cli/io.ts";
-import { withContext } from "../src/cli/context.ts";
-import { migrateCommand, type MigrateSummary } from "../src/cli/migrate.ts";
+import redis, { type RedisSessionAdapter } from "../../mod.ts";
+import { openRedis } from "../../cli.ts";
+import type { CliIo, OpenRedis, RedisTarget } from "../../src/cli/io.ts";
+import { withContext } from "../../src/cli/context.ts";
+import { migrateCommand, type MigrateSummary } from "../../src/cli/migrate.ts";
 import type { Admin } from "./harness.ts";
 
 export const HOUR = 60 * 60 * 1000;

@@ -1,12 +1,12 @@
 /**
- * Runs the contract suite (tests/contract.ts) and the connection checks
- * (tests/client_checks.ts) over setups of the table in tests/setups.ts.
+ * Runs the contract suite (tests/contract/suite.ts) and the connection checks
+ * (tests/helpers/client_checks.ts) over setups of the table in tests/helpers/setups.ts.
  *
  * @module
  */
 import { describe, it } from "node:test";
 import { clientChecks } from "./client_checks.ts";
-import { contractSuite } from "./contract.ts";
+import { contractSuite } from "../contract/suite.ts";
 import type { ClientSetup } from "./setups.ts";
 
 /**

@@ -10,12 +10,12 @@
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { LuciaError } from "lucia-auth";
-import redis from "../mod.ts";
-import { toConnection } from "../src/clients/table.ts";
-import * as commands from "../src/clients/commands.ts";
-import type { OpenedClient } from "./contract.ts";
+import redis from "../../mod.ts";
+import { toConnection } from "../../src/clients/table.ts";
+import * as commands from "../../src/clients/commands.ts";
+import type { OpenedClient } from "../contract/suite.ts";
 import { keysUnder, type RedisServer, useRedis } from "./harness.ts";
-import { adapterNamespaces, freshKeyspace } from "./contract/fixture.ts";
+import { adapterNamespaces, freshKeyspace } from "../contract/fixture.ts";
 
 const HOUR = 60 * 60 * 1000;
 

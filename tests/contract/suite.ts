@@ -1,29 +1,24 @@
 /**
  * The contract suite: every behaviour the adapter promises, run against a real Redis through
  * whichever client a test file opens. Each client's test file calls {@linkcode contractSuite},
- * which composes the groups in tests/contract/; tests/cluster_contract.ts runs the same groups on
+ * which composes the groups in tests/contract/; tests/contract/cluster_suite.ts runs the same groups on
  * a Redis Cluster.
  *
  * @module
  */
 import { before, describe } from "node:test";
 import { LuciaError } from "lucia-auth";
-import redis from "../mod.ts";
-import { type RedisServer, useRedis } from "./harness.ts";
-import { badInput } from "./contract/bad_input.ts";
-import { deletingSessions } from "./contract/deleting.ts";
-import { duplicateIds } from "./contract/duplicates.ts";
-import {
-  adapterNamespaces,
-  type ContractContext,
-  type Fixture,
-  freshKeyspace,
-} from "./contract/fixture.ts";
-import { idsAreData } from "./contract/ids.ts";
-import { legacyData } from "./contract/legacy_data.ts";
-import { withLuciaAuth } from "./contract/lucia_auth.ts";
-import { storingAndReading } from "./contract/storing.ts";
-import { userIndex } from "./contract/user_index.ts";
+import redis from "../../mod.ts";
+import { type RedisServer, useRedis } from "../helpers/harness.ts";
+import { badInput } from "./bad_input.ts";
+import { deletingSessions } from "./deleting.ts";
+import { duplicateIds } from "./duplicates.ts";
+import { adapterNamespaces, type ContractContext, type Fixture, freshKeyspace } from "./fixture.ts";
+import { idsAreData } from "./ids.ts";
+import { legacyData } from "./legacy_data.ts";
+import { withLuciaAuth } from "./lucia_auth.ts";
+import { storingAndReading } from "./storing.ts";
+import { userIndex } from "./user_index.ts";
 
 /** An opened client and how to close it. */
 export interface OpenedClient {

@@ -7,8 +7,8 @@
  */
 import { after, before } from "node:test";
 import { createCluster } from "redis4";
-import { nodeCommand, type RedisCluster, startRedisCluster } from "../scripts/redis/cluster.ts";
-import type { OpenedClient } from "./contract.ts";
+import { nodeCommand, type RedisCluster, startRedisCluster } from "../../scripts/redis/cluster.ts";
+import type { OpenedClient } from "../contract/suite.ts";
 import type { Admin, Endpoint } from "./harness.ts";
 
 export type { RedisCluster };

@@ -10,9 +10,9 @@
  */
 import { createServer, type Server, Socket } from "node:net";
 import { createClient } from "redis4";
-import { DurabilityError } from "../mod.ts";
-import { rawCommand, type RedisServer, startRedisServer } from "../scripts/redis/server.ts";
-import { START_BUDGET_MS } from "./faults/harness.ts";
+import { DurabilityError } from "../../mod.ts";
+import { rawCommand, type RedisServer, startRedisServer } from "../../scripts/redis/server.ts";
+import { START_BUDGET_MS } from "../faults/harness.ts";
 
 /** A TCP proxy that forwards both ways until stalled. */
 export interface StallingProxy {

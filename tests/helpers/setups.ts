@@ -1,7 +1,7 @@
 /**
  * Every Redis client setup the suites run over, in one table: its name in test names, how to
  * open it against a server, and where it cannot run. The `*.test.ts` files run the suites over
- * a group of it (see tests/client_suites.ts); scripts/npm_smoke/contract_node.ts picks two.
+ * a group of it (see tests/helpers/client_suites.ts); scripts/npm_smoke/contract_node.ts picks two.
  *
  * A setup imports its client package only when it opens, so that a program running a few setups
  * loads only their packages: the npm package's contract run on Node has only `redis` and
@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { OpenedClient } from "./contract.ts";
+import type { OpenedClient } from "../contract/suite.ts";
 import type { RedisServer } from "./harness.ts";
 
 /** The test files' groups of setups. */
@@ -67,7 +67,7 @@ const BunRuntime = (globalThis as {
 type UpstashOptions = { automaticDeserialization?: boolean; responseEncoding?: false };
 
 /**
- * `@upstash/redis` through the test gateway (tests/upstash_gateway.ts), which speaks Upstash's
+ * `@upstash/redis` through the test gateway (tests/helpers/upstash_gateway.ts), which speaks Upstash's
  * REST protocol in front of the test's redis-server.
  */
 function upstash(name: string, options: UpstashOptions): ClientSetup {
@@ -205,6 +205,6 @@ export function setupsIn(group: SetupGroup): ClientSetup[] {
 /** The setup of that name. */
 export function setupNamed(name: string): ClientSetup {
   const setup = CLIENT_SETUPS.find((s) => s.name === name);
-  if (!setup) throw new Error(`tests/setups.ts has no client setup named ${name}`);
+  if (!setup) throw new Error(`tests/helpers/setups.ts has no client setup named ${name}`);
   return setup;
 }

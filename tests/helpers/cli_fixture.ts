@@ -7,9 +7,9 @@
  * @module
  */
 import { redis as redis212 } from "adapter-session-redis-v2";
-import redisV1 from "../mod.ts";
-import { openRedis } from "../cli.ts";
-import { main } from "../src/cli/main.ts";
+import redisV1 from "../../mod.ts";
+import { openRedis } from "../../cli.ts";
+import { main } from "../../src/cli/main.ts";
 import { type Admin, session } from "./harness.ts";
 
 /** What one run of the tool printed, and its exit code. */

@@ -9,8 +9,8 @@
  * @module
  */
 import { LuciaError } from "lucia-auth";
-import redis from "../mod.ts";
-import redisV2 from "../v2.ts";
+import redis from "../../mod.ts";
+import redisV2 from "../../v2.ts";
 import { type Admin, HOUR, keysUnder } from "./harness.ts";
 
 /** A test's namespaces, as freshNamespaces() returns them. */

@@ -7,7 +7,7 @@
 import { after, before } from "node:test";
 import { Socket } from "node:net";
 import { createClient } from "redis4";
-import { type RedisServer, startRedisServer } from "../scripts/redis/server.ts";
+import { type RedisServer, startRedisServer } from "../../scripts/redis/server.ts";
 
 export type { RedisServer };
 

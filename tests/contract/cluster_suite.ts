@@ -1,13 +1,17 @@
 /**
- * The contract suite on a Redis Cluster: the groups of tests/contract.ts over a cluster client,
- * against a real local cluster (tests/cluster_harness.ts).
+ * The contract suite on a Redis Cluster: the groups of tests/contract/suite.ts over a cluster client,
+ * against a real local cluster (tests/helpers/cluster_harness.ts).
  *
  * @module
  */
 import { before, describe } from "node:test";
-import { type RedisCluster, type TestCluster, useRedisCluster } from "./cluster_harness.ts";
-import { contractGroups, type OpenedClient } from "./contract.ts";
-import type { ContractContext } from "./contract/fixture.ts";
+import {
+  type RedisCluster,
+  type TestCluster,
+  useRedisCluster,
+} from "../helpers/cluster_harness.ts";
+import { contractGroups, type OpenedClient } from "./suite.ts";
+import type { ContractContext } from "./fixture.ts";
 
 /**
  * Defines the contract suite for one cluster client. `prepare` is what the client lives through
