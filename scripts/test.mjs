@@ -111,6 +111,7 @@ await step("type-check (Deno)", deno, [
   "src/",
   "tests/",
   "scripts/",
+  "examples/",
   "bench/",
   `!${consumerProgram}`,
   `!${luciaV2Types}`,

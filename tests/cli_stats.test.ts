@@ -17,7 +17,7 @@ const HOUR = 3_600_000;
 type Ns = { session: string; userSession: string };
 
 /**
- * Users in the 1.x format, as scripts/cli_example.ts writes them: a LIST index, each session
+ * Users in the 1.x format, as examples/cli.ts writes them: a LIST index, each session
  * with `EX <idle_expires>` (the timestamp as a relative TTL), the first one dead but still
  * stored; every third user's list also names another user's session and one that is gone.
  */

@@ -1,5 +1,5 @@
 /**
- * End-to-end test of the demo app (scripts/demo) in headless Chromium.
+ * End-to-end test of the demo app (examples/demo) in headless Chromium.
  *
  * Needs Debian's `chromium` package (`apt-get install -y chromium`) at /usr/bin/chromium (or
  * `CHROMIUM_PATH`), driven by npm `playwright-core` (no browser download), and redis-server on
@@ -23,8 +23,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { type RunningDemo, startDemo } from "../scripts/demo/main.ts";
-import { CONNECT_TIMEOUT_MS, RECONNECT_INTERVAL_MS } from "../scripts/demo/redis_watch.ts";
+import { type RunningDemo, startDemo } from "../examples/demo/main.ts";
+import { CONNECT_TIMEOUT_MS, RECONNECT_INTERVAL_MS } from "../examples/demo/redis_watch.ts";
 import { privateServerArgs, waitUntilUp } from "../scripts/redis/server.ts";
 
 /** Debian's chromium; `CHROMIUM_PATH` may point elsewhere (e.g. to test the missing case). */

@@ -14,7 +14,7 @@
 import process from "node:process";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type RedisServer, startRedisServer } from "../redis/server.ts";
+import { type RedisServer, startRedisServer } from "../../scripts/redis/server.ts";
 import { createDemoApp } from "./app.ts";
 import { connectRedis, RECONNECT_INTERVAL_MS, type RedisStatus } from "./redis_watch.ts";
 import { runtimeName, serve } from "./serve.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import { createClient } from "redis4";
-import type { RedisServer } from "../redis/server.ts";
+import type { RedisServer } from "../../scripts/redis/server.ts";
 
 /** The longest wait between two reconnection attempts, in milliseconds. */
 export const RECONNECT_INTERVAL_MS = 1000;

@@ -1,9 +1,9 @@
 /**
  * The README's "Command line" examples, rerun: a private redis-server, a dataset of 30,000 users
  * left by lucia-auth 1.x's adapter (a LIST index, sessions with the ~54-year `EX`, one dead
- * session each) beside a few written by this adapter and by 2.1.2 (tests/helpers/cli_fixture.ts), then
- * each command in turn, printed as the tool prints it. Run it in a terminal to see migrate's
- * progress bar; elsewhere it prints plain progress lines.
+ * session each) beside a few written by this adapter and by 2.1.2
+ * (tests/helpers/cli_fixture.ts), then each command in turn, printed as the tool prints it. Run
+ * it in a terminal to see migrate's progress bar; elsewhere it prints plain progress lines.
  *
  * ```sh
  * deno task cli:example
@@ -16,7 +16,7 @@ import { createClient } from "redis5";
 import { main, openRedis } from "../cli.ts";
 import { seed } from "../tests/helpers/cli_fixture.ts";
 import type { Admin } from "../tests/helpers/harness.ts";
-import { startRedisServer } from "./redis/server.ts";
+import { startRedisServer } from "../scripts/redis/server.ts";
 
 const USERS = 30_000;
 const PER_USER = 10;
