@@ -126,14 +126,14 @@ await step("type-check the Lucia v2 entry against lucia 2's types (Deno)", deno,
 ]);
 await step("type-check src/ with only ES + Web globals", bin("tsc"), [
   "-p",
-  "scripts/tsconfig.neutral.json",
+  "scripts/checks/tsconfig.neutral.json",
 ]);
 await step("doc lint", deno, ["doc", "--lint", "mod.ts", "v2.ts", "cli.ts"]);
 await step("every export has an @example", deno, [
   "run",
   "--allow-read",
   "--allow-run",
-  "scripts/check_docs.ts",
+  "scripts/checks/docs.ts",
 ]);
 await step("doc examples", deno, (report) => [
   "test",
@@ -153,7 +153,7 @@ await step("README and docs examples compile", deno, [
   "--allow-read",
   "--allow-write=.tmp",
   "--allow-env",
-  "scripts/check_examples.ts",
+  "scripts/checks/examples.ts",
 ]);
 
 if (staticOnly) finish();

@@ -4,13 +4,13 @@
  * versions once, as the npm package's `engines`. (`deno doc --lint` already requires JSDoc on every export and every member of
  * exported interfaces and classes; `deno test --doc` runs the examples.)
  *
- *     deno run -A scripts/check_docs.ts     # part of `deno task doc`
+ *     deno run -A scripts/checks/docs.ts     # part of `deno task doc`
  *
  * @module
  */
 
-import { CLIENTS } from "../src/clients/table.ts";
-import { ENGINES } from "./build_npm/manifest.ts";
+import { CLIENTS } from "../../src/clients/table.ts";
+import { ENGINES } from "../build_npm/manifest.ts";
 
 interface JsDoc {
   doc?: string;
@@ -67,7 +67,7 @@ if (missing.length > 0) {
 }
 
 // The README's table of clients names every row of the table of clients in src/clients/table.ts.
-const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
 const clientTable = readme.slice(readme.indexOf("## Redis clients"));
 const unlisted = CLIENTS.filter(({ name }) =>
   !clientTable.split("\n").some((line) => line.startsWith(`| ${name}`))

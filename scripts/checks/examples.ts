@@ -3,9 +3,9 @@
  * program of its own, the way a reader who copies it into a file would compile it: tsc --strict
  * without skipLibCheck, against the real packages in node_modules (lucia-auth 1.8, lucia 2.7,
  * node-redis 5, ioredis 5, @upstash/redis, Bun's types) and this package's sources. The compiler
- * options are in scripts/tsconfig.examples.json.
+ * options are in scripts/checks/tsconfig.examples.json.
  *
- *     deno run -A scripts/check_examples.ts     # npm run check:examples; a step of npm test
+ *     deno run -A scripts/checks/examples.ts     # npm run check:examples; a step of npm test
  *
  * A block that is deliberately partial (it uses names another block defines, or shows only an
  * options object) says so, and is skipped and counted: a `<!-- partial -->` line just before
@@ -26,8 +26,8 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const CONFIG = path.join(ROOT, "scripts", "tsconfig.examples.json");
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const CONFIG = path.join(ROOT, "scripts", "checks", "tsconfig.examples.json");
 const OUT = path.join(ROOT, ".tmp", "examples");
 
 /** One fenced TypeScript block of a Markdown file. */
@@ -52,7 +52,7 @@ const SKIP_COMMENT = /^\s*<!--\s*(partial\b|unchecked:\s*(.*?))\s*-->\s*$/;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { extractBlocks } from "./check_examples.ts";
+ * import { extractBlocks } from "./examples.ts";
  *
  * const text = "<!-- partial -->\n```ts\nredis(client);\n```\n\n```ts\nconst a = 1;\n```\n";
  * const blocks = extractBlocks("README.md", text);
@@ -142,7 +142,7 @@ function fileOf(block: Block): string {
   return path.join(OUT, `${block.file.replaceAll(path.sep, "_")}-${block.line}.ts`);
 }
 
-/** The compiler options of scripts/tsconfig.examples.json. */
+/** The compiler options of scripts/checks/tsconfig.examples.json. */
 function compilerOptions(): ts.CompilerOptions {
   const { config, error } = ts.readConfigFile(CONFIG, ts.sys.readFile);
   if (error !== undefined) {
