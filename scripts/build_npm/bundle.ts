@@ -10,7 +10,7 @@
  * each entry may only import the packages its ENTRY_POINTS line in manifest.ts allows, through
  * its chunks too.
  *
- * tsc (TypeScript 5.9, see scripts/tsconfig.npm.json) emits the `.d.ts` files once; their
+ * tsc (TypeScript 5.9, see scripts/build_npm/tsconfig.json) emits the `.d.ts` files once; their
  * `./x.ts` imports are rewritten to `./x.js` for `npm/esm/` and copied as `.d.cts` with
  * `./x.cjs` imports for `npm/cjs/`. The declarations an entry reaches may only import the
  * packages its JavaScript may.
@@ -192,7 +192,7 @@ function checkImports(metafile: esbuild.Metafile, entry: Entry, file: string): v
 function declarations(node: string): void {
   const types = fs.mkdtempSync(path.join(os.tmpdir(), "adapter-session-redis-types-"));
   try {
-    run(node, [TSC, "-p", path.join(ROOT, "scripts/tsconfig.npm.json"), "--outDir", types]);
+    run(node, [TSC, "-p", path.join(ROOT, "scripts/build_npm/tsconfig.json"), "--outDir", types]);
     const relativeTs = /(["'])(\.{1,2}\/[^"'\n]*?)\.ts\1/g;
     for (const file of listFiles(types)) {
       if (!file.endsWith(".d.ts")) fail(`tsc wrote an unexpected file: ${file}`);
