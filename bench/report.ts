@@ -1,71 +1,46 @@
 /**
- * Turns a benchmark run's JSON into bench/RESULTS.md and its charts (bench/charts/*.svg): every
- * figure comes from the run. The sections are built in bench/report/.
- *
- * Render only, from a run's JSON (nothing is run or measured):
- *
- *     deno run -A bench/report.ts --from bench/.runs/results.json --to bench/RESULTS.md
- *
- * writes the Markdown to `--to` (default: the JSON's path with `.md`) and the charts beside it,
- * in `charts/` for a file named RESULTS.md and in `<name>.charts/` for any other.
+ * Renders a run's JSON into Markdown and charts, measuring nothing (sections: bench/report/):
+ * `deno run -A bench/report.ts --from bench/RESULTS.json [--to FILE.md]` (default: the JSON's
+ * path with `.md`; charts in `charts/` beside a RESULTS.md, else in `<name>.charts/`). The
+ * research parts of a JSON (server, cluster, migrate, latency) are research/report.ts's.
  *
  * @module
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
-import { clusterSection } from "../research/report/cluster.ts";
-import { goalsSection } from "../research/report/goals.ts";
 import { CHART_NAMES, chartsSection, headlineCharts } from "./report/headline_charts.ts";
 import { introSection, methodSection } from "./report/method.ts";
-import { migrateSection } from "../research/report/migrate.ts";
 import type { RunData } from "./report/run_data.ts";
-import { serverCostSections } from "../research/report/server_cost.ts";
-import { serverMoreSections } from "../research/report/server_more.ts";
 import {
   countsSection,
   memorySection,
+  rerunSection,
   throughputSections,
   versionsSection,
 } from "./report/sections.ts";
-import { v2EntrySection } from "./report/v2_entry.ts";
 
 export type { RunData };
 
-/** How to render. */
-export interface RenderOptions {
-  /**
-   * The charts' directory, relative to the Markdown file: with it, a "Charts" section links
-   * each chart there (the files are written by {@linkcode writeReport}). Default: no charts.
-   */
-  chartsDir?: string;
-}
-
 /**
- * Renders RESULTS.md.
+ * Renders RESULTS.md; with `chartsDir` (relative to it), a "Charts" section links each chart
+ * there (the files are written by {@linkcode writeReport}).
  *
  * @example
  * ```ts
- * const markdown = render(JSON.parse(Deno.readTextFileSync("bench/.runs/results.json")));
+ * const markdown = render(JSON.parse(Deno.readTextFileSync("bench/RESULTS.json")));
  * ```
  */
-export function render(data: RunData, options: RenderOptions = {}): string {
+export function render(data: RunData, chartsDir?: string): string {
   return [
     ...introSection(data),
-    ...(options.chartsDir === undefined
-      ? []
-      : chartsSection(headlineCharts(data), options.chartsDir)),
+    ...(chartsDir === undefined ? [] : chartsSection(headlineCharts(data), chartsDir)),
     ...methodSection(data),
-    ...goalsSection(data),
-    ...(data.server ? serverCostSections(data.server) : []),
-    ...(data.server ? serverMoreSections(data.server) : []),
     ...countsSection(data),
     ...memorySection(data),
-    ...v2EntrySection(data),
-    ...clusterSection(data.cluster),
-    ...migrateSection(data.migrate),
     ...throughputSections(data),
     ...versionsSection(data),
+    ...rerunSection(),
   ].join("\n");
 }
 
@@ -81,7 +56,7 @@ export function chartsDirOf(markdownPath: string): string {
  *
  * @example
  * ```ts
- * writeReport(JSON.parse(Deno.readTextFileSync("bench/.runs/results.json")), "bench/RESULTS.md");
+ * writeReport(JSON.parse(Deno.readTextFileSync("bench/RESULTS.json")), "bench/RESULTS.md");
  * ```
  */
 export function writeReport(data: RunData, markdownPath: string): string[] {
@@ -98,7 +73,7 @@ export function writeReport(data: RunData, markdownPath: string): string[] {
       written.push(path);
     } else if (existsSync(path)) rmSync(path);
   }
-  writeFileSync(markdownPath, render(data, { chartsDir: rel }));
+  writeFileSync(markdownPath, render(data, rel));
   return [markdownPath, ...written];
 }
 
@@ -114,7 +89,7 @@ if (import.meta.main) {
   if (!from || !from.endsWith(".json")) {
     process.stderr.write(
       "Cannot render: give the run's JSON, e.g. " +
-        "`deno run -A bench/report.ts --from bench/.runs/results.json --to bench/RESULTS.md`\n",
+        "`deno run -A bench/report.ts --from bench/RESULTS.json --to bench/RESULTS.md`\n",
     );
     process.exit(1);
   }

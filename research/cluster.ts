@@ -9,7 +9,7 @@
  * ports; never REDIS_CLUSTER_URLS, as it flushes and resets statistics) and stops it when done;
  * if this process dies, the harness's watchdog removes the nodes.
  *
- * Usage: deno run -A bench/cluster.ts '<ClusterConfig JSON>'
+ * Usage: deno run -A research/cluster.ts '<ClusterConfig JSON>'
  *
  * @module
  */
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   log("cluster done");
 }
 
-// Stopped from outside (bench/run.ts on a timeout): exit; the watchdog removes the nodes.
+// Stopped from outside (research/run.ts on a timeout): exit; the watchdog removes the nodes.
 process.on("SIGTERM", () => process.exit(143));
 
 main().then(() => process.exit(0), (error) => {

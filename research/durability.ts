@@ -12,8 +12,8 @@
  *    option and without.
  *
  * ```sh
- * deno run -A bench/durability.ts                 # 2,000 calls per cell, a 1.5 s stall
- * deno run -A bench/durability.ts --calls 200 --stall 300 --users 300
+ * deno run -A research/durability.ts                 # 2,000 calls per cell, a 1.5 s stall
+ * deno run -A research/durability.ts --calls 200 --stall 300 --users 300
  * ```
  *
  * Prints markdown tables on stdout (the README's "Replication and failover" quotes them).
@@ -25,14 +25,14 @@ import { LuciaError } from "lucia-auth";
 import { createClient } from "redis5";
 import { Redis } from "ioredis5";
 import redis from "../mod.ts";
-import { startRedisServer } from "../scripts/redis_server.ts";
+import { startRedisServer } from "../scripts/redis/server.ts";
 import {
   replicationField,
   signOutThroughFailover,
   startPrimary,
   startProxiedReplica,
   until,
-} from "../tests/durability_fixture.ts";
+} from "../tests/helpers/durability_fixture.ts";
 
 function option(name: string, fallback: number): number {
   const args = process.argv.slice(2);

@@ -1,13 +1,13 @@
 /**
  * The fallback TCP delay proxy for the benchmark's latency mode, used when no C compiler is
- * present to build bench/latency_proxy.c (the precise one). Same behaviour and arguments: listens
+ * present to build research/latency_proxy.c (the precise one). Same behaviour and arguments: listens
  * on 127.0.0.1:<listenPort> (0 picks a free port), forwards every connection to
  * 127.0.0.1:<targetPort>, and holds each chunk sent towards Redis for <delayUs> microseconds
  * before writing it on (replies come back undelayed). Order within a connection is kept.
- * JavaScript timers have about 1 ms resolution, so the delay it adds is coarser: bench/run.ts
+ * JavaScript timers have about 1 ms resolution, so the delay it adds is coarser: research/run.ts
  * measures and reports the added round-trip time either way.
  *
- *   bun bench/latency_proxy.ts <listenPort> <targetPort> <delayUs>
+ *   bun research/latency_proxy.ts <listenPort> <targetPort> <delayUs>
  *
  * It prints `READY <port>` once listening, and exits when its stdin closes (so it dies with
  * the benchmark that started it). Only ever point it at a loopback redis-server.

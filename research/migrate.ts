@@ -5,15 +5,15 @@
  * left to do), each timed in keys scanned per second, with Redis's memory before and after.
  *
  * ```sh
- * deno run -A bench/migrate.ts                      # 1,000,000 sessions, 100,000 users
- * deno run -A bench/migrate.ts --sessions 200000
- * deno run -A bench/migrate.ts --smoke              # 20,000 sessions: a few seconds
+ * deno run -A research/migrate.ts                      # 1,000,000 sessions, 100,000 users
+ * deno run -A research/migrate.ts --sessions 200000
+ * deno run -A research/migrate.ts --smoke              # 20,000 sessions: a few seconds
  * ```
  *
- * Prints a markdown table on stdout and writes bench/.runs/migrate.json (or
- * migrate-smoke.json; `--out FILE` elsewhere). `deno task bench` runs it too, and its section of
- * bench/RESULTS.md renders that JSON. Progress of each run on stderr. Never touches REDIS_URL: it starts, fills
- * and stops its own server.
+ * Prints a markdown table on stdout and writes research/.runs/migrate.json (or
+ * migrate-smoke.json; `--out FILE` elsewhere). `deno run -A research/run.ts` runs it too, and
+ * its section of research/RESULTS.md renders that JSON. Progress of each run on stderr. Never
+ * touches REDIS_URL: it starts, fills and stops its own server.
  *
  * @module
  */
@@ -26,7 +26,7 @@ import { withContext } from "../src/cli/context.ts";
 import type { CliIo } from "../src/cli/io.ts";
 import { migrateCommand, type MigrateSummary } from "../src/cli/migrate.ts";
 import { count } from "../src/cli/format.ts";
-import { startRedisServer } from "../scripts/redis_server.ts";
+import { startRedisServer } from "../scripts/redis/server.ts";
 import { type MigrateResult, migrateSection } from "./report/migrate.ts";
 import { machine, versions } from "../bench/run_env.ts";
 
@@ -44,7 +44,7 @@ function option(name: string): string | undefined {
 const smoke = process.argv.includes("--smoke");
 const sessions = Number(option("sessions") ?? (smoke ? 20_000 : 1_000_000));
 const batch = Number(option("batch") ?? 500);
-const out = option("out") ?? `${ROOT}bench/.runs/migrate${smoke ? "-smoke" : ""}.json`;
+const out = option("out") ?? `${ROOT}research/.runs/migrate${smoke ? "-smoke" : ""}.json`;
 if (!Number.isSafeInteger(sessions) || sessions < PER_USER) {
   throw new RangeError(`Cannot run: --sessions must be a whole number >= ${PER_USER}`);
 }

@@ -4,7 +4,7 @@
  * subject spends in JavaScript per operation (validation, key building, serialising, parsing),
  * which at high concurrency on one connection competes with the client library itself.
  *
- *   node_modules/.bin/deno bench bench/ops_bench.ts
+ *   node_modules/.bin/deno bench research/ops_bench.ts
  *
  * Not part of `deno task bench` (whose figures are end to end); run it when profiling.
  *

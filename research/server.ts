@@ -1,11 +1,11 @@
 /**
  * The benchmark's server modes: what each operation costs the Redis server, rather than how fast
- * one client drives it. bench/run.ts starts it once, under Deno (the client's runtime does not
+ * one client drives it. research/run.ts starts it once, under Deno (the client's runtime does not
  * change what Redis does), against the benchmark's own redis-server.
  *
- * Usage: deno run -A bench/server.ts '<ServerConfig JSON>'
+ * Usage: deno run -A research/server.ts '<ServerConfig JSON>'
  *
- * Modes (each in its own module under bench/server/):
+ * Modes (each in its own module under research/server/):
  * - `cost`: µs of Redis per request from `INFO commandstats`, and the server main thread's CPU
  *   per request (schedstat), for every subject, per operation and for a Lucia-like mix;
  * - `instructions`: instructions per request on a second redis-server under callgrind
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   log("done");
 }
 
-// Stopped from outside (bench/run.ts on a timeout): exit, which stops the valgrind server.
+// Stopped from outside (research/run.ts on a timeout): exit, which stops the valgrind server.
 process.on("SIGTERM", () => process.exit(143));
 
 main().then(() => process.exit(0), (error) => {

@@ -372,8 +372,13 @@ describe("bench charts: from a run's figures", () => {
     try {
       // A chart of an earlier render that this run has no figures for goes.
       const md = join(dir, "RESULTS.md");
-      writeReport(fixtureRun(), md);
-      writeFileSync(join(dir, "charts", "round-trips.svg"), "<svg/>");
+      const noMemory = fixtureRun();
+      noMemory.results[0].memory = [];
+      writeReport(noMemory, md);
+      assert.ok(!readdirSync(join(dir, "charts")).includes("memory.svg"));
+      writeFileSync(join(dir, "charts", "memory.svg"), "<svg/>");
+      writeReport(noMemory, md);
+      assert.ok(!readdirSync(join(dir, "charts")).includes("memory.svg"), "a stale chart stays");
       const written = writeReport(fixtureRun(), md);
       assert.deepEqual(readdirSync(join(dir, "charts")).sort(), [
         "memory.svg",
@@ -396,5 +401,31 @@ describe("bench charts: from a run's figures", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("bench report: the committed run", () => {
+  it("renders bench/RESULTS.json, a full run with the research parts beside the bench's, section by section", () => {
+    const data = JSON.parse(
+      readFileSync(new URL("../bench/RESULTS.json", import.meta.url), "utf8"),
+    ) as RunData;
+    const headings = render(data, "charts").split("\n").filter((l) => l.startsWith("## "));
+    for (
+      const heading of [
+        "## Charts",
+        "## Method",
+        "## Commands and round trips per operation",
+        "## Redis memory",
+        "## Versions",
+      ]
+    ) assert.ok(headings.includes(heading), `${heading} missing: ${headings.join(" | ")}`);
+    assert.ok(headings.some((h) => h.startsWith("## Throughput and latency: ")));
+    // The research parts are research/report.ts's: no section of theirs here.
+    assert.ok(!headings.some((h) => /server cost|Cluster|migrate|Goals|per round trip/.test(h)));
+    assert.deepEqual(headlineCharts(data).map((c) => c.name), [
+      "throughput-c1.svg",
+      "throughput-c256.svg",
+      "memory.svg",
+    ]);
   });
 });

@@ -1,12 +1,18 @@
 /**
- * The `rtt` mode: PING round-trip time over the subjects' URL and directly.
+ * PING round-trip time over a URL (the latency proxy's) and directly, for research/run.ts's
+ * latency run.
  *
  * @module
  */
 import { rawSender } from "../subjects.ts";
 import { nodeRedisClient } from "./clients.ts";
 import { percentile } from "./common.ts";
-import type { RttRecord } from "./types.ts";
+
+/** PING round trips, p50 and p99 in ms. */
+export interface RttRecord {
+  direct: { p50: number; p99: number };
+  measured: { p50: number; p99: number };
+}
 
 /** PING round trips directly and over `url`, alternating, so both see the same machine load. */
 export async function pingRtt(directUrl: string, url: string, count: number): Promise<RttRecord> {

@@ -9,7 +9,7 @@ import type { ClusterConfig, ClusterPart, ClusterSubjectKey } from "./types.ts";
 /** Every part of the cluster mode. */
 export const CLUSTER_PARTS: ClusterPart[] = ["counts", "cost"];
 
-/** The configuration of bench/cluster.ts. */
+/** The configuration of research/cluster.ts. */
 export function clusterConfig(options: {
   smoke: boolean;
   parts: ClusterPart[];

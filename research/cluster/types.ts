@@ -1,5 +1,5 @@
 /**
- * What bench/run.ts asks bench/cluster.ts for, and what it writes back.
+ * What research/run.ts asks research/cluster.ts for, and what it writes back.
  *
  * @module
  */
@@ -11,7 +11,7 @@ export type ClusterSubjectKey = "ours" | "oursV2" | "v2";
 /** The parts of the cluster mode. */
 export type ClusterPart = "counts" | "cost";
 
-/** What bench/run.ts asks for. */
+/** What research/run.ts asks for. */
 export interface ClusterConfig {
   parts: ClusterPart[];
   subjects: ClusterSubjectKey[];
@@ -62,7 +62,7 @@ export interface ClusterCostRecord {
   commands: Record<string, { sent: number; usec: number }>;
 }
 
-/** What bench/cluster.ts writes. */
+/** What research/cluster.ts writes. */
 export interface ClusterResult {
   runtime: string;
   runtimeVersion: string;

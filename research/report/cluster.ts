@@ -1,6 +1,6 @@
 /**
- * The section of bench/RESULTS.md on a Redis Cluster: this adapter's cluster path against
- * adapter 2.1.2, per operation (bench/cluster.ts).
+ * The section of research/RESULTS.md on a Redis Cluster: this adapter's cluster path against
+ * adapter 2.1.2, per operation (research/cluster.ts).
  *
  * @module
  */
@@ -125,8 +125,8 @@ export function clusterSection(r: ClusterResult | undefined): string[] {
     `${r.primaries} primaries and ${r.replicas} replicas on loopback, on the same machine as ` +
     `the client (ready in ${r.startSeconds.toFixed(1)} s, stopped after). **This adapter** ` +
     `(both entries) over ${r.clients.ours}, which takes its cluster path: every command ` +
-    "touches one key and is routed by it, operations made of one-key steps (src/" +
-    `cluster_store.ts); **adapter 2.1.2** over ${r.clients.v2}, the client it was written ` +
+    "touches one key and is routed by it, operations made of one-key steps (src/store/" +
+    `cluster.ts); **adapter 2.1.2** over ${r.clients.v2}, the client it was written ` +
     "for: its commands (`GET`, `SET`, `SADD`, `SMEMBERS`, `DEL`, `SREM`) each touch one key, " +
     "so the cluster client routes them as they are. Each subject's data is stored through " +
     "the subject itself, each its own users and ids (40-character random ids, 10 sessions " +

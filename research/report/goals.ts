@@ -1,5 +1,5 @@
 /**
- * The goals section of bench/RESULTS.md: each goal, this adapter's figures and whether they
+ * The goals section of research/RESULTS.md: each goal, this adapter's figures and whether they
  * meet it, after the noise the A/A control measured.
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * The section of bench/RESULTS.md on `adapter-session-redis migrate` (bench/migrate.ts): keys per
+ * The section of research/RESULTS.md on `adapter-session-redis migrate` (research/migrate.ts): keys per
  * second over legacy data, for a dry run, the run, and a second run with nothing left to do.
  *
  * @module
@@ -7,7 +7,7 @@
 import type { MigrateSummary } from "../../src/cli/migrate.ts";
 import { fmtInt, fmtNum, table } from "../../bench/report/format.ts";
 
-/** What bench/migrate.ts writes. */
+/** What research/migrate.ts writes. */
 export interface MigrateResult {
   date: string;
   sessions: number;

@@ -1,5 +1,5 @@
 /**
- * The server-cost sections of bench/RESULTS.md: the goals judged on what each operation costs
+ * The server-cost sections of research/RESULTS.md: the goals judged on what each operation costs
  * Redis, the cost table (commandstats µs and CPU µs per request) and the instruction counts.
  *
  * @module
@@ -258,7 +258,7 @@ export function serverCostSections(r: ServerResult): string[] {
         "per user, each new session of a user expiring later than the one before. setSession " +
         "writes each user's 10 sessions in turn (1 write in 10 creates the user's index); " +
         "deleteSession deletes 5 of each user's 10; the floor is the floor script " +
-        "(bench/server/floor.ts) for the scripted operations and a plain `GET` for getSession.",
+        "(research/server/floor.ts) for the scripted operations and a plain `GET` for getSession.",
       "- The mix: per 1,000 requests 950 getSession, 20 setSession, 20 deleteSession, 8 " +
         "getSessionsByUserId (~10 sessions), 2 deleteSessionsByUserId, shuffled once; every " +
         "reply is checked.",

@@ -1,5 +1,5 @@
 /**
- * The sections of bench/RESULTS.md after the server cost: what each change of the redesign
+ * The sections of research/RESULTS.md after the server cost: what each change of the redesign
  * bought (instruction counts of script variants), saturation with several client processes,
  * and the worst case of one call against sessions per user.
  *
@@ -54,10 +54,10 @@ function variantsSection(r: ServerResult): string[] {
     "## What each change bought",
     "",
     "The redesign's changes one at a time, from the previous design's scripts (git b67ca21, " +
-    "src/scripts.ts) to the current ones (src/lua.ts), each variant counted like the cells " +
+    "src/scripts.ts) to the current ones (src/lua/single.ts), each variant counted like the cells " +
     "above (callgrind, requests one at a time, on this adapter's layout with the same data: " +
     "10 sessions per user, increasing expiries). The intermediate variants exist only in " +
-    "bench/server/variants.ts. Rows in italics are for comparison, outside the chain.",
+    "research/server/variants.ts. Rows in italics are for comparison, outside the chain.",
     "",
     ...lines,
   ];

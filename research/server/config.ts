@@ -8,7 +8,7 @@ import type { SubjectKey } from "../../bench/subjects.ts";
 import { cellLabel } from "./cells.ts";
 import type { CellSpec, ServerConfig, ServerMode } from "./types.ts";
 
-/** Every server mode, in the order bench/server.ts runs them. */
+/** Every server mode, in the order research/server.ts runs them. */
 export const SERVER_MODES: ServerMode[] = [
   "cost",
   "worst",
@@ -39,7 +39,7 @@ function cells(sizes: number[], only?: string[]): CellSpec[] {
 const COST_SUBJECTS: SubjectKey[] = ["ours", "ours2", "oursV2", "v2", "connect", "floor", "raw"];
 const INSTRUCTION_SUBJECTS: SubjectKey[] = ["ours", "oursV2", "v2", "floor", "raw"];
 
-/** The configuration of bench/server.ts. */
+/** The configuration of research/server.ts. */
 export function serverConfig(options: {
   smoke: boolean;
   url: string;

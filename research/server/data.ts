@@ -103,7 +103,7 @@ const utf8 = new TextEncoder();
 
 /**
  * Whether this adapter's setSession takes its pruning path for this id: its last two bytes add up
- * to a multiple of 16 (`tidyDue` in src/lua_lib.ts; about 1 write in 18 for Lucia's ids).
+ * to a multiple of 16 (`tidyDue` in src/lua/helpers.ts; about 1 write in 18 for Lucia's ids).
  */
 export function prunes(id: string): boolean {
   const bytes = utf8.encode(id);

@@ -5,7 +5,7 @@
  * on one of them) for `seconds`, and prints
  * `RESULT <json>`: requests done, seconds, and its own CPU time.
  *
- * Usage (Deno): deno run -A bench/server/saturate_worker.ts '<json>'
+ * Usage (Deno): deno run -A research/server/saturate_worker.ts '<json>'
  *
  * @module
  */

@@ -1,12 +1,12 @@
 /**
- * What bench/run.ts asks bench/server.ts for, and what it writes back.
+ * What research/run.ts asks research/server.ts for, and what it writes back.
  *
  * @module
  */
 import type { OpSpec, UpdateKind } from "../../bench/load/types.ts";
 import type { SubjectKey } from "../../bench/subjects.ts";
 
-/** An operation measured in the server modes, or the Lucia-like mix (bench/server/mix.ts). */
+/** An operation measured in the server modes, or the Lucia-like mix (research/server/mix.ts). */
 export interface CellSpec {
   op: OpSpec["op"] | "mix";
   /** Sessions per user for the by-user operations (10 when not given). */
@@ -20,7 +20,7 @@ export interface CellSpec {
 /** The server modes. */
 export type ServerMode = "cost" | "instructions" | "variants" | "saturation" | "worst";
 
-/** What bench/run.ts asks for. */
+/** What research/run.ts asks for. */
 export interface ServerConfig {
   modes: ServerMode[];
   /** The benchmark's own redis-server (never REDIS_URL) and its pid (for schedstat). */
@@ -118,7 +118,7 @@ export interface WorstRecord {
   commands: number;
 }
 
-/** A variant of the instruction-count chains (bench/server/variants.ts). */
+/** A variant of the instruction-count chains (research/server/variants.ts). */
 export interface VariantInfo {
   chain: string;
   label: string;
@@ -127,7 +127,7 @@ export interface VariantInfo {
   reference: boolean;
 }
 
-/** What bench/server.ts writes. */
+/** What research/server.ts writes. */
 export interface ServerResult {
   runtime: string;
   runtimeVersion: string;

@@ -1,7 +1,7 @@
 /**
  * Script variants for "What each change bought": chains that go from the previous design's
  * scripts (git b67ca21, src/scripts.ts, copied as they were in previous.ts) to the current ones (`SCRIPTS`
- * of src/lua.ts), one change at a time, so that counting the instructions of each shows what
+ * of src/lua/single.ts), one change at a time, so that counting the instructions of each shows what
  * each change saved or cost. The intermediate variants exist only here.
  *
  * Every variant runs on this adapter's layout (`session:<id>`, `userSession:<user>`) with the
@@ -16,7 +16,7 @@ import { ownerOf, tidyDue } from "../../src/lua/helpers.ts";
 import { FLOOR } from "./floor.ts";
 import { PREV_DELETE, PREV_DELETE_USER, PREV_LIST, PREV_PRELUDE, PREV_SET } from "./previous.ts";
 
-/** The current scripts' owner_of helper (src/lua_lib.ts), for the variant that adopts it alone. */
+/** The current scripts' owner_of helper (src/lua/helpers.ts), for the variant that adopts it alone. */
 const OWNER_OF = resolveHelpers([ownerOf]).map((h) => h.source).join("\n") + "\n";
 
 /** Replaces `from` in `text`, which must be there. */
@@ -53,7 +53,7 @@ end
 `,
 );
 
-/** The current setSession's pruning condition (src/lua_lib.ts, `tidyDue`). */
+/** The current setSession's pruning condition (src/lua/helpers.ts, `tidyDue`). */
 const TIDY_DUE = tidyDue("id", "cap");
 const BODY_START = "\nlocal added = redis.pcall('ZADD', index_key";
 
