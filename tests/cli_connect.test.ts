@@ -1,7 +1,7 @@
 /**
- * The command line's connection and its wording. Every command, run as a program under the
- * runtime running this file (`deno run cli.ts` under `deno test`, `bun cli.ts` under `bun test`),
- * against fronts that are not Redis (tests/helpers/fake_servers.ts): one that closes the connection, one
+ * The command line's connection and its wording. Every command, run as a program under the runtime
+ * running this file (`deno run cli.ts` under `deno test`, `bun cli.ts` under `bun test`), against
+ * fronts that are not Redis (tests/helpers/fake_servers.ts): one that closes the connection, one
  * that answers in HTTP, one that says nothing; in a terminal too, where `script` exists. Then, in
  * this process: a Redis that wants a password (a hint, the password never echoed), plurals, and
  * session ids shortened unless `--full-ids`.

@@ -1,6 +1,6 @@
 /**
- * The `durability` option against a real primary and replica (tests/helpers/durability_fixture.ts: the
- * replication link runs through a stalling TCP proxy): revocations resolve once the replica has
+ * The `durability` option against a real primary and replica (tests/helpers/durability_fixture.ts:
+ * the replication link runs through a stalling TCP proxy): revocations resolve once the replica has
  * them, reject with a DurabilityError within the option's timeout while the link stalls (having
  * changed on the primary only what they applied), and none that resolved is lost when the replica
  * is promoted; a control run without the option loses some, so the check can fail.

@@ -1,10 +1,10 @@
 /**
  * Step 6b of scripts/build_npm.ts: the package's `bin` (the command line), as npm installed it in
- * the consumer project (`node_modules/.bin/adapter-session-redis`, what `npx` runs): `--help`
- * exits 0, `stats --json` against a redis-server prints only JSON with the session seeded for
- * it, and a bad option exits 2 with one line on stderr. Then on fronts that are not Redis
- * (tests/helpers/fake_servers.ts: one that closes the connection, one that answers in HTTP, one that says
- * nothing), on Node and on Bun (as `bunx` runs it): exit 1 with one line, each.
+ * the consumer project (`node_modules/.bin/adapter-session-redis`, what `npx` runs): `--help` exits
+ * 0, `stats --json` against a redis-server prints only JSON with the session seeded for it, and a
+ * bad option exits 2 with one line on stderr. Then on fronts that are not Redis
+ * (tests/helpers/fake_servers.ts: one that closes the connection, one that answers in HTTP, one
+ * that says nothing), on Node and on Bun (as `bunx` runs it): exit 1 with one line, each.
  *
  * @module
  */

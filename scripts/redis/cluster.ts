@@ -12,11 +12,11 @@
  * deletes the cluster's temporary directory, so no node lingers and no `nodes.conf` survives to
  * rejoin an old cluster.
  *
- * The pieces live in `scripts/redis/cluster/`: `types.ts` (the public shapes), `resp.ts` (one command
- * to one node), `topology.ts` (`CLUSTER NODES` and each node's view), `wait.ts` (polling),
+ * The pieces live in `scripts/redis/cluster/`: `types.ts` (the public shapes), `resp.ts` (one
+ * command to one node), `topology.ts` (`CLUSTER NODES` and each node's view), `wait.ts` (polling),
  * `nodes.ts` (ports, node processes, the watchdog), `start.ts` and `external.ts` (owned and
- * `REDIS_CLUSTER_URLS` clusters), `failover.ts` (kills, failover, restarts, slot migration).
- * This file is the entry point: it re-exports them and runs as a program.
+ * `REDIS_CLUSTER_URLS` clusters), `failover.ts` (kills, failover, restarts, slot migration). This
+ * file is the entry point: it re-exports them and runs as a program.
  *
  * @module
  */

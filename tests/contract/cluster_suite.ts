@@ -1,6 +1,6 @@
 /**
- * The contract suite on a Redis Cluster: the groups of tests/contract/suite.ts over a cluster client,
- * against a real local cluster (tests/helpers/cluster_harness.ts).
+ * The contract suite on a Redis Cluster: the groups of tests/contract/suite.ts over a cluster
+ * client, against a real local cluster (tests/helpers/cluster_harness.ts).
  *
  * @module
  */

@@ -1,8 +1,8 @@
 /**
  * The contract suite: every behaviour the adapter promises, run against a real Redis through
  * whichever client a test file opens. Each client's test file calls {@linkcode contractSuite},
- * which composes the groups in tests/contract/; tests/contract/cluster_suite.ts runs the same groups on
- * a Redis Cluster.
+ * which composes the groups in tests/contract/; tests/contract/cluster_suite.ts runs the same
+ * groups on a Redis Cluster.
  *
  * @module
  */

@@ -67,8 +67,8 @@ const BunRuntime = (globalThis as {
 type UpstashOptions = { automaticDeserialization?: boolean; responseEncoding?: false };
 
 /**
- * `@upstash/redis` through the test gateway (tests/helpers/upstash_gateway.ts), which speaks Upstash's
- * REST protocol in front of the test's redis-server.
+ * `@upstash/redis` through the test gateway (tests/helpers/upstash_gateway.ts), which speaks
+ * Upstash's REST protocol in front of the test's redis-server.
  */
 function upstash(name: string, options: UpstashOptions): ClientSetup {
   return {
