@@ -25,7 +25,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import process from "node:process";
 import { startRedisServer } from "../scripts/redis/server.ts";
-import { pingRtt } from "../bench/load/rtt.ts";
+import { pingRtt } from "./rtt.ts";
 import { bundleForNode, flag, loadConfig, log, runJson, runLoad } from "../bench/run.ts";
 import { machine, versions } from "../bench/run_env.ts";
 import { CLUSTER_PARTS, clusterConfig } from "./cluster/config.ts";

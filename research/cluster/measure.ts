@@ -15,7 +15,7 @@
  */
 import { resetCounts } from "../../bench/counting.ts";
 import { check, log, runPool } from "../../bench/load/common.ts";
-import { type Executed, type MonitorTap, openMonitor } from "../../bench/monitor.ts";
+import { type Executed, type MonitorTap, openMonitor } from "../monitor.ts";
 import { type Cell, cellLabel, hasOp, prepareCell, seed } from "../server/cells.ts";
 import { Universe } from "../server/data.ts";
 import { type CommandStat, parseCommandStats, topLevel } from "../server/stats.ts";

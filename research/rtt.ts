@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { rawSender } from "../subjects.ts";
-import { nodeRedisClient } from "./clients.ts";
-import { percentile } from "./common.ts";
+import { rawSender } from "../bench/subjects.ts";
+import { nodeRedisClient } from "../bench/load/clients.ts";
+import { percentile } from "../bench/load/common.ts";
 
 /** PING round trips, p50 and p99 in ms. */
 export interface RttRecord {
