@@ -197,7 +197,7 @@ function main(): number {
   const checked = blocks.filter((b) => b.skip === undefined);
   const skipped = blocks.filter((b) => b.skip !== undefined);
   if (checked.length === 0) {
-    console.error("check_examples: no TypeScript block found to check");
+    console.error("checks/examples: no TypeScript block found to check");
     return 1;
   }
   fs.rmSync(OUT, { recursive: true, force: true });
