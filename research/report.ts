@@ -58,7 +58,7 @@ function introSection(data: ResearchData): string[] {
     `Run on ${data.date}: ${data.machine.cpu}, ${data.machine.cores} cores, Redis ` +
     `${data.redis}. The user-facing figures (commands and round trips, memory, throughput ` +
     "against the raw client, 2.1.2 and connect-redis) are in [bench/RESULTS.md]" +
-    "(../bench/RESULTS.md), which also says what the subjects are; this page has what the " +
+    "(../bench/RESULTS.md) (the subjects: bench/README.md); this page has what the " +
     "research harness (research/README.md) measures: `deno run -A research/run.ts` reruns it, " +
     "`deno run -A research/report.ts --from <run.json>` redraws this page.",
     "",
