@@ -16,11 +16,11 @@ import { parseClusterNodes } from "../src/cli/doctor_checks.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** The rules of the README's recommended ACL (`ACL SETUSER app on >… ~session:* … +time`). */
+/** The rules of the recommended ACL in docs/server.md (`ACL SETUSER app on >… ~session:* … +time`). */
 function readmeAclRules(): string[] {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const readme = readFileSync(join(ROOT, "docs", "server.md"), "utf8");
   const found = /`ACL SETUSER app on >… ([^`]+)`/.exec(readme);
-  assert.ok(found, "the README gives an ACL SETUSER example");
+  assert.ok(found, "docs/server.md gives an ACL SETUSER example");
   return found[1].split(/\s+/).filter((rule) => rule !== "");
 }
 
