@@ -12,7 +12,7 @@
  * Steps (each in its own module under scripts/build_npm/):
  *  1. bundle.ts: `npm/esm/{mod,v2}.js` (one esbuild run, shared chunks in `npm/esm/chunks/`) and
  *     `npm/cjs/{mod,v2}.cjs` (one bundle each) with esbuild, declarations with tsc.
- *  2. manifest.ts: `npm/package.json` (version from deno.json), README.md, LICENSE, CHANGELOG.md.
+ *  2. manifest.ts: `npm/package.json` (version from deno.json), README.md, LICENSE, CHANGELOG.md, docs/.
  *  3. pack.ts: `npm pack`, then publint and @arethetypeswrong/cli on the tarball (every entry).
  *  3b. consumer.ts: `npm install --dry-run` of the tarball alone beside redis 5 resolves with no
  *     ERESOLVE and adds lucia-auth, the main entry's required peer.

@@ -1,5 +1,5 @@
 /**
- * The npm package's identity and its package.json, with README.md, LICENSE and CHANGELOG.md
+ * The npm package's identity and its package.json, with README.md, LICENSE, CHANGELOG.md and docs/
  * copied next to it. Name, version, license and the entry points come from deno.json.
  *
  * @module
@@ -175,7 +175,7 @@ function importRange(deno: Pick<DenoJson, "imports">, name: string): string {
 
 /** Writes npm/package.json and copies the documents the package ships. */
 export function writeManifest(deno: DenoJson): void {
-  step("2. npm/package.json, README.md, LICENSE, CHANGELOG.md");
+  step("2. npm/package.json, README.md, LICENSE, CHANGELOG.md, docs/");
   const main = deno.entries.find((e) => e.subpath === ".") ?? fail(`no "." entry`);
   // TypeScript's node10 resolution (`moduleResolution: "node"`, the default with
   // `module: "commonjs"`) and older bundlers do not read "exports": for them, a subpath entry
@@ -208,7 +208,7 @@ export function writeManifest(deno: DenoJson): void {
     bin: { [BIN.name]: `./${BIN.file}` },
     sideEffects: false,
     engines: ENGINES,
-    files: ["esm/", "cjs/", BIN.file, ...fallbacks.map((f) => f.file), "CHANGELOG.md"],
+    files: ["esm/", "cjs/", BIN.file, ...fallbacks.map((f) => f.file), "CHANGELOG.md", "docs/"],
     peerDependencies: {
       "lucia-auth": luciaRange(deno),
       lucia: importRange(deno, "lucia"),
@@ -230,6 +230,11 @@ export function writeManifest(deno: DenoJson): void {
     const from = path.join(ROOT, doc);
     if (!fs.existsSync(from)) fail(`${doc} is missing at the repository root`);
     fs.copyFileSync(from, path.join(OUT, doc));
+  }
+  // The manual the README links to (docs/*.md, relative links), beside it in the package.
+  fs.mkdirSync(path.join(OUT, "docs"), { recursive: true });
+  for (const page of fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md"))) {
+    fs.copyFileSync(path.join(ROOT, "docs", page), path.join(OUT, "docs", page));
   }
   console.log(JSON.stringify(pkg, null, 2));
   for (const { file, json } of fallbacks) console.log(`${file}: ${JSON.stringify(json)}`);
