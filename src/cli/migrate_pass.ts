@@ -10,7 +10,7 @@ import * as commands from "../clients/commands.ts";
 import type { Reply } from "../clients/connection.ts";
 import { convertLegacyIndex } from "../store/cluster_legacy.ts";
 import { keysFor } from "../core/keys.ts";
-import { replyShape } from "../clients/reply.ts";
+import { replyShape, scored } from "../clients/reply.ts";
 import { scriptRunner } from "../store/script_runner.ts";
 import { atLeast, type Context, type Node, patternOf } from "./context.ts";
 import { MIGRATE_SCRIPTS } from "../lua/migrate.ts";
@@ -183,15 +183,6 @@ export async function sessionPass(context: Context, options: PassOptions): Promi
     options.dryRun ? dry : real,
     options.onBatch,
   );
-}
-
-/** `ZRANGE … WITHSCORES` as `[id, score]` pairs (RESP2 lists them flat, RESP3 as pairs). */
-function scored(reply: Reply): [string, number][] {
-  const flat = Array.isArray(reply) ? reply.flat() : [];
-  return Array.from({ length: flat.length >> 1 }, (_, i) => [
-    String(flat[2 * i]),
-    Number(flat[2 * i + 1]),
-  ]);
 }
 
 /** What pass 2 did to one index: the counts it adds. */

@@ -36,3 +36,17 @@ export function replyShape(reply: Reply): string {
   if (typeof reply === "string") return `a string of ${reply.length} characters`;
   return `an array of ${reply.length}`;
 }
+
+/**
+ * `ZRANGE … WITHSCORES` as `[member, score]` pairs, from either protocol: RESP2 lists them flat
+ * (`[id, score, …]`), RESP3 as pairs (`[[id, score], …]`). Anything but an array gives none.
+ *
+ * @internal
+ */
+export function scored(reply: Reply): [string, number][] {
+  const flat = Array.isArray(reply) ? reply.flat() : [];
+  return Array.from({ length: flat.length >> 1 }, (_, i) => [
+    String(flat[2 * i]),
+    Number(flat[2 * i + 1]),
+  ]);
+}

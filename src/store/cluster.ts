@@ -29,6 +29,7 @@
 import { CLUSTER_SCRIPTS as S } from "../lua/cluster.ts";
 import * as commands from "../clients/commands.ts";
 import type { Reply } from "../clients/connection.ts";
+import { scored } from "../clients/reply.ts";
 import { convertLegacyIndex } from "./cluster_legacy.ts";
 import { idleOf, ownerOf } from "../core/model.ts";
 import { scriptRunner } from "./script_runner.ts";
@@ -53,17 +54,6 @@ function wrongType(error: unknown): boolean {
 
 function isFailure(reply: Reply): boolean {
   return Array.isArray(reply) && reply.length === 3 && reply[0] === null;
-}
-
-/** `ZRANGE … WITHSCORES` as pairs: `[id, score, …]` (RESP2) or `[[id, score], …]` (RESP3). */
-function scored(reply: Reply): [string, number][] {
-  if (!Array.isArray(reply)) return [];
-  if (reply.every(Array.isArray)) {
-    return (reply as Reply[][]).map(([id, score]) => [String(id), Number(score)]);
-  }
-  const out: [string, number][] = [];
-  for (let i = 0; i + 1 < reply.length; i += 2) out.push([String(reply[i]), Number(reply[i + 1])]);
-  return out;
 }
 
 /**
