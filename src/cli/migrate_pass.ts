@@ -10,7 +10,7 @@ import * as commands from "../clients/commands.ts";
 import type { Reply } from "../clients/connection.ts";
 import { convertLegacyIndex } from "../store/cluster_legacy.ts";
 import { keysFor } from "../core/keys.ts";
-import { replyShape, scored } from "../clients/reply.ts";
+import { isWrongType, replyShape, scored } from "../clients/reply.ts";
 import { scriptRunner } from "../store/script_runner.ts";
 import { atLeast, type Context, type Node, patternOf } from "./context.ts";
 import { MIGRATE_SCRIPTS } from "../lua/migrate.ts";
@@ -113,7 +113,7 @@ export async function getValue(context: Context, key: string): Promise<string | 
     const value = await context.connection.send(commands.get(key));
     return typeof value === "string" ? value : null;
   } catch (error) {
-    if (error instanceof Error && error.message.includes("WRONGTYPE")) return undefined;
+    if (isWrongType(error)) return undefined;
     throw error;
   }
 }

@@ -50,3 +50,13 @@ export function scored(reply: Reply): [string, number][] {
     Number(flat[2 * i + 1]),
   ]);
 }
+
+/**
+ * True for the error Redis answers a command on a key of another type with (`WRONGTYPE …`), as
+ * every client puts it in the error's message.
+ *
+ * @internal
+ */
+export function isWrongType(error: unknown): boolean {
+  return error instanceof Error && error.message.includes("WRONGTYPE");
+}

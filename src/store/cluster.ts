@@ -29,7 +29,7 @@
 import { CLUSTER_SCRIPTS as S } from "../lua/cluster.ts";
 import * as commands from "../clients/commands.ts";
 import type { Reply } from "../clients/connection.ts";
-import { scored } from "../clients/reply.ts";
+import { isWrongType, scored } from "../clients/reply.ts";
 import { convertLegacyIndex } from "./cluster_legacy.ts";
 import { idleOf, ownerOf } from "../core/model.ts";
 import { scriptRunner } from "./script_runner.ts";
@@ -46,10 +46,6 @@ async function inBatches<T, R>(items: readonly T[], work: (item: T) => Promise<R
     out.push(...await Promise.all(items.slice(i, i + IN_FLIGHT).map(work)));
   }
   return out;
-}
-
-function wrongType(error: unknown): boolean {
-  return error instanceof Error && error.message.includes("WRONGTYPE");
 }
 
 function isFailure(reply: Reply): boolean {
@@ -76,7 +72,7 @@ export function clusterStore(
     try {
       reply = await step();
     } catch (error) {
-      if (!wrongType(error)) throw error;
+      if (!isWrongType(error)) throw error;
       if (await convertLegacyIndex(connection, keys, script, userId) === undefined) throw error;
       return await step();
     }
@@ -92,7 +88,7 @@ export function clusterStore(
     try {
       return scored(await connection.send(commands.zrange(index, "0", "-1", "WITHSCORES")));
     } catch (error) {
-      if (!wrongType(error)) throw error;
+      if (!isWrongType(error)) throw error;
       const kind = await connection.send(commands.type(index));
       if (kind !== "list" && kind !== "set") throw error;
       const ids = await connection.send(
@@ -243,7 +239,7 @@ export function clusterStore(
           try {
             return stringOrNull(await connection.send(commands.get(keys.session(id))), "GET");
           } catch (error) {
-            if (wrongType(error)) return null; // Not a session: as MGET on one server.
+            if (isWrongType(error)) return null; // Not a session: as MGET on one server.
             throw error;
           }
         });

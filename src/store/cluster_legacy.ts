@@ -10,6 +10,7 @@
  */
 import * as commands from "../clients/commands.ts";
 import type { Connection, Reply } from "../clients/connection.ts";
+import { isWrongType } from "../clients/reply.ts";
 import { CLUSTER_SCRIPTS } from "../lua/cluster.ts";
 import { legacyEntry, scoreFromTtl } from "../core/model.ts";
 import type { Keys } from "../core/keys.ts";
@@ -37,17 +38,13 @@ type Entry =
   | { id: string; key: string; score: number; value?: string; at?: number }
   | { id: string; key: string; dead: string };
 
-function isMessage(error: unknown, text: string): boolean {
-  return error instanceof Error && error.message.includes(text);
-}
-
 /** The value of a key, or undefined when it holds no string. */
 async function getString(connection: Connection, key: string): Promise<string | null | undefined> {
   try {
     const value = await connection.send(commands.get(key));
     return typeof value === "string" ? value : null;
   } catch (error) {
-    if (isMessage(error, "WRONGTYPE")) return undefined;
+    if (isWrongType(error)) return undefined;
     throw error;
   }
 }

@@ -9,7 +9,7 @@
  */
 import * as commands from "../clients/commands.ts";
 import type { Connection, Reply } from "../clients/connection.ts";
-import { replyShape } from "../clients/reply.ts";
+import { isWrongType, replyShape } from "../clients/reply.ts";
 import {
   DELETE_SESSION,
   DELETE_SESSIONS_BY_USER_ID,
@@ -44,10 +44,6 @@ export function livePairs(ids: readonly string[], values: readonly Reply[]): [st
 
 /** Session keys read by one `MGET` at most. */
 const MGET_CHUNK = 1000;
-
-function isWrongType(error: unknown): boolean {
-  return error instanceof Error && error.message.includes("WRONGTYPE");
-}
 
 /**
  * The ids in a user's index, in idle-expiry order (`ZRANGE`); an index left by the earlier
