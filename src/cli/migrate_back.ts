@@ -24,6 +24,7 @@
  */
 import * as commands from "../clients/commands.ts";
 import type { Command, Reply } from "../clients/connection.ts";
+import { failureOf } from "../clients/reply.ts";
 import { scriptRunner } from "../store/script_runner.ts";
 import type { Context } from "./context.ts";
 import { count, duration, plural, rows } from "./format.ts";
@@ -125,8 +126,9 @@ export interface BackPassOptions {
 
 /** A script's failure reply (`{false, key, message}`: nothing written) as a CliError. */
 function checked(reply: Reply, script: string): Reply {
-  if (Array.isArray(reply) && reply.length === 3 && reply[0] === null) {
-    throw new CliError(`${script} refused on ${String(reply[1])}: ${String(reply[2])}`);
+  const failure = failureOf(reply);
+  if (failure !== undefined) {
+    throw new CliError(`${script} refused on ${failure.key}: ${failure.message}`);
   }
   return reply;
 }

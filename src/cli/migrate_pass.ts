@@ -10,7 +10,7 @@ import * as commands from "../clients/commands.ts";
 import type { Reply } from "../clients/connection.ts";
 import { convertLegacyIndex } from "../store/cluster_legacy.ts";
 import { keysFor } from "../core/keys.ts";
-import { isWrongType, replyShape, scored } from "../clients/reply.ts";
+import { failureOf, isWrongType, replyShape, scored } from "../clients/reply.ts";
 import { scriptRunner } from "../store/script_runner.ts";
 import { atLeast, type Context, type Node, patternOf } from "./context.ts";
 import { MIGRATE_SCRIPTS } from "../lua/migrate.ts";
@@ -349,8 +349,9 @@ export async function mergePass(context: Context, options: MergeOptions): Promis
       },
       rest: group,
     });
-    if (Array.isArray(reply) && reply.length === 3 && reply[0] === null) {
-      throw new TypeError(`mergeIndex refused on ${String(reply[1])}: ${String(reply[2])}`);
+    const failure = failureOf(reply);
+    if (failure !== undefined) {
+      throw new TypeError(`mergeIndex refused on ${failure.key}: ${failure.message}`);
     }
     return (Array.isArray(reply) ? reply : []).map(Number);
   };

@@ -60,3 +60,16 @@ export function scored(reply: Reply): [string, number][] {
 export function isWrongType(error: unknown): boolean {
   return error instanceof Error && error.message.includes("WRONGTYPE");
 }
+
+/**
+ * A script's failure reply (`{false, key, message}` in Lua: a check failed and nothing was
+ * written) as its key and message; undefined for any other reply. Known by its shape alone, three
+ * values with nil first, which no script answers otherwise: a failure whose key or message came
+ * back as another type (a number, say) is still a failure, never taken for a success.
+ *
+ * @internal
+ */
+export function failureOf(reply: Reply): { key: string; message: string } | undefined {
+  if (!Array.isArray(reply) || reply.length !== 3 || reply[0] !== null) return undefined;
+  return { key: String(reply[1]), message: String(reply[2]) };
+}

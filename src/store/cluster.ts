@@ -29,7 +29,7 @@
 import { CLUSTER_SCRIPTS as S } from "../lua/cluster.ts";
 import * as commands from "../clients/commands.ts";
 import type { Reply } from "../clients/connection.ts";
-import { isWrongType, scored } from "../clients/reply.ts";
+import { failureOf, isWrongType, scored } from "../clients/reply.ts";
 import { convertLegacyIndex } from "./cluster_legacy.ts";
 import { idleOf, ownerOf } from "../core/model.ts";
 import { scriptRunner } from "./script_runner.ts";
@@ -46,10 +46,6 @@ async function inBatches<T, R>(items: readonly T[], work: (item: T) => Promise<R
     out.push(...await Promise.all(items.slice(i, i + IN_FLIGHT).map(work)));
   }
   return out;
-}
-
-function isFailure(reply: Reply): boolean {
-  return Array.isArray(reply) && reply.length === 3 && reply[0] === null;
 }
 
 /**
@@ -76,7 +72,9 @@ export function clusterStore(
       if (await convertLegacyIndex(connection, keys, script, userId) === undefined) throw error;
       return await step();
     }
-    if (isFailure(reply) && await convertLegacyIndex(connection, keys, script, userId)) {
+    if (
+      failureOf(reply) !== undefined && await convertLegacyIndex(connection, keys, script, userId)
+    ) {
       reply = await step();
     }
     return checkReply(operation, keys, reply);

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Connection, Reply } from "../clients/connection.ts";
-import { replyShape } from "../clients/reply.ts";
+import { failureOf, replyShape } from "../clients/reply.ts";
 import { RedisOperationError } from "../core/errors.ts";
 import { keyForLog, type Keys } from "../core/keys.ts";
 import type { SessionRecord } from "../core/session.ts";
@@ -62,12 +62,10 @@ export interface StoreContext {
  * @internal
  */
 export function checkReply(operation: string, keys: Keys, reply: Reply): Reply {
-  if (
-    Array.isArray(reply) && reply.length === 3 && reply[0] === null &&
-    typeof reply[1] === "string" && typeof reply[2] === "string"
-  ) {
-    const key = keyForLog(keys, reply[1]);
-    throw new RedisOperationError(operation, key, new Error(reply[2]));
+  const failure = failureOf(reply);
+  if (failure !== undefined) {
+    const key = keyForLog(keys, failure.key);
+    throw new RedisOperationError(operation, key, new Error(failure.message));
   }
   return reply;
 }
