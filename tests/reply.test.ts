@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { failureOf, isWrongType, normalizeReply, scored } from "../src/clients/reply.ts";
+import { failureOf, isWrongType, normalizeReply, scored, timeOf } from "../src/clients/reply.ts";
 import type { Reply } from "../src/clients/connection.ts";
 import { keysFor } from "../src/core/keys.ts";
 import { RedisOperationError } from "../src/core/errors.ts";
@@ -78,5 +78,17 @@ describe("the WRONGTYPE error", () => {
     assert.equal(isWrongType(error), true);
     assert.equal(isWrongType(new Error("NOPERM no")), false);
     assert.equal(isWrongType("WRONGTYPE"), false);
+  });
+});
+
+describe("the server's clock", () => {
+  it("reads TIME as Unix milliseconds, between the clock before and after", async () => {
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const now = timeOf(await send(["TIME"]));
+    assert.ok(Number.isInteger(now) && now >= before && now <= Date.now(), String(now));
+  });
+
+  it("names a reply that is not one", () => {
+    assert.throws(() => timeOf("1"), /Unexpected reply from Redis to TIME: a string of 1/);
   });
 });

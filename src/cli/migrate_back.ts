@@ -24,7 +24,7 @@
  */
 import * as commands from "../clients/commands.ts";
 import type { Command, Reply } from "../clients/connection.ts";
-import { failureOf } from "../clients/reply.ts";
+import { failureOf, timeOf } from "../clients/reply.ts";
 import { scriptRunner } from "../store/script_runner.ts";
 import type { Context } from "./context.ts";
 import { count, duration, plural, rows } from "./format.ts";
@@ -148,8 +148,7 @@ function oneKey(name: string, key: string, ...rest: string[]): Command {
 async function recheck(context: Context, index: string, ids: readonly string[], userId: string) {
   if (ids.length === 0) return;
   const values = await Promise.all(ids.map((id) => getValue(context, context.keys.session(id))));
-  const time = await context.connection.send(commands.time()) as Reply[];
-  const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
+  const now = timeOf(await context.connection.send(commands.time()));
   const gone = ids.filter((_, i) => !isLiveOf(values[i], userId, now));
   if (gone.length > 0) await context.connection.send(oneKey("SREM", index, ...gone));
 }

@@ -10,7 +10,7 @@ import * as commands from "../clients/commands.ts";
 import type { Reply } from "../clients/connection.ts";
 import { convertLegacyIndex } from "../store/cluster_legacy.ts";
 import { keysFor } from "../core/keys.ts";
-import { failureOf, isWrongType, replyShape, scored } from "../clients/reply.ts";
+import { failureOf, isWrongType, replyShape, scored, timeOf } from "../clients/reply.ts";
 import { scriptRunner } from "../store/script_runner.ts";
 import { atLeast, type Context, type Node, patternOf } from "./context.ts";
 import { MIGRATE_SCRIPTS } from "../lua/migrate.ts";
@@ -379,8 +379,7 @@ export async function mergePass(context: Context, options: MergeOptions): Promis
       }
       const read = await context.connection.send(commands.zrange(index, "0", "-1", "WITHSCORES"));
       const entries = scored(read);
-      const time = await context.connection.send(commands.time()) as Reply[];
-      const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
+      const now = timeOf(await context.connection.send(commands.time()));
       const values = await Promise.all(entries.map(([id]) => getValue(context, keys.session(id))));
       const kept = entries.filter(([, score], i) =>
         !dropsEntry(values[i], score, userId, now, true)

@@ -7,6 +7,7 @@
  */
 import * as commands from "../clients/commands.ts";
 import type { Command, Reply } from "../clients/connection.ts";
+import { timeOf } from "../clients/reply.ts";
 import type { Context, Node } from "./context.ts";
 import { CliError, messageOf } from "./io.ts";
 
@@ -54,9 +55,7 @@ export async function replyOr<T>(pending: Promise<Reply>, fallback: T): Promise<
 
 /** The node's clock (`TIME`), in Unix milliseconds: the clock that expires its keys. */
 export async function serverTime(node: Node): Promise<number> {
-  const reply = await node.send(["TIME"]);
-  if (!Array.isArray(reply)) throw new CliError(`unexpected reply to TIME from ${node.address}`);
-  return Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000);
+  return timeOf(await node.send(["TIME"]));
 }
 
 /**

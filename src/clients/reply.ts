@@ -73,3 +73,16 @@ export function failureOf(reply: Reply): { key: string; message: string } | unde
   if (!Array.isArray(reply) || reply.length !== 3 || reply[0] !== null) return undefined;
   return { key: String(reply[1]), message: String(reply[2]) };
 }
+
+/**
+ * The server's clock from its `TIME` reply (`[seconds, microseconds]`), in Unix milliseconds:
+ * the clock that expires its keys, so the one every idle expiry is compared with.
+ *
+ * @internal
+ */
+export function timeOf(reply: Reply): number {
+  if (!Array.isArray(reply) || reply.length !== 2) {
+    throw new TypeError(`Unexpected reply from Redis to TIME: ${replyShape(reply)}`);
+  }
+  return Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000);
+}

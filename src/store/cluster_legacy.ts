@@ -9,8 +9,8 @@
  * @module
  */
 import * as commands from "../clients/commands.ts";
-import type { Connection, Reply } from "../clients/connection.ts";
-import { isWrongType } from "../clients/reply.ts";
+import type { Connection } from "../clients/connection.ts";
+import { isWrongType, timeOf } from "../clients/reply.ts";
 import { CLUSTER_SCRIPTS } from "../lua/cluster.ts";
 import { legacyEntry, scoreFromTtl } from "../core/model.ts";
 import type { Keys } from "../core/keys.ts";
@@ -96,8 +96,7 @@ export async function convertLegacyIndex(
     const ids = (Array.isArray(read) ? read : []).filter((id): id is string =>
       typeof id === "string"
     );
-    const time = await connection.send(commands.time()) as Reply[];
-    const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
+    const now = timeOf(await connection.send(commands.time()));
     const entries = (await Promise.all(
       [...new Set(ids)].map((id) => decide(connection, keys.session(id), id, userId, now)),
     )).filter((entry) => entry !== undefined);
