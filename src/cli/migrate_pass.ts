@@ -7,14 +7,13 @@
  * @module
  */
 import * as commands from "../clients/commands.ts";
-import type { Reply } from "../clients/connection.ts";
 import { convertLegacyIndex } from "../store/cluster_legacy.ts";
 import { keysFor } from "../core/keys.ts";
-import { failureOf, isWrongType, replyShape, scored, timeOf } from "../clients/reply.ts";
+import { failureOf, isWrongType, scored, timeOf } from "../clients/reply.ts";
 import { scriptRunner } from "../store/script_runner.ts";
 import { atLeast, type Context, type Node, patternOf } from "./context.ts";
 import { MIGRATE_SCRIPTS } from "../lua/migrate.ts";
-import { membersCommand, serverTime } from "./scan.ts";
+import { membersCommand, scanNode, serverTime } from "./scan.ts";
 import {
   dropsEntry,
   fixesIndexExpiry,
@@ -86,24 +85,7 @@ export async function scanEach(
 ) {
   const pattern = patternOf(prefix);
   for (const node of context.nodes) {
-    const scan = async (cursor: string) => {
-      const reply = await node.send(["SCAN", cursor, "MATCH", pattern, "COUNT", String(batch)]);
-      const [next, keys] = Array.isArray(reply) ? reply : [];
-      if (typeof next !== "string" || !Array.isArray(keys)) {
-        throw new TypeError(`Unexpected reply from Redis to SCAN: ${replyShape(reply as Reply)}`);
-      }
-      return { next, keys: keys.map(String) };
-    };
-    let pending = scan("0");
-    for (;;) {
-      const { next, keys } = await pending;
-      if (next !== "0") {
-        pending = scan(next);
-        pending.catch(() => {}); // Awaited next round; until then not an unhandled rejection.
-      }
-      if (keys.length > 0) on(keys.length, await work(node, keys));
-      if (next === "0") break;
-    }
+    await scanNode(node, pattern, async (keys) => on(keys.length, await work(node, keys)), batch);
   }
 }
 

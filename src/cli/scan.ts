@@ -18,30 +18,40 @@ export const SCAN_COUNT = 1000;
 const GET_BATCH = 1000;
 
 /**
- * Calls `each` with every batch of keys under `pattern` on `node`, in order, one batch at a time.
- * A key may come twice if the server rehashes meanwhile (`SCAN`'s guarantee is only that every
- * key present throughout is returned).
+ * Calls `each` with every batch of keys under `pattern` on `node`, in order, one batch at a time;
+ * the next `SCAN` round (`count` keys asked) is already on its way while `each` works. A key may
+ * come twice if the server rehashes meanwhile (`SCAN`'s guarantee is only that every key present
+ * throughout is returned).
  */
 export async function scanNode(
   node: Node,
   pattern: string,
   each: (keys: string[]) => Promise<void>,
+  count: number = SCAN_COUNT,
 ): Promise<void> {
-  let cursor = "0";
-  do {
+  const round = async (cursor: string) => {
     let reply: Reply;
     try {
-      reply = await node.send(["SCAN", cursor, "MATCH", pattern, "COUNT", String(SCAN_COUNT)]);
+      reply = await node.send(["SCAN", cursor, "MATCH", pattern, "COUNT", String(count)]);
     } catch (error) {
       throw new CliError(`SCAN failed on ${node.address}: ${messageOf(error)}`);
     }
     if (!Array.isArray(reply) || !Array.isArray(reply[1])) {
       throw new CliError(`unexpected reply to SCAN from ${node.address}`);
     }
-    cursor = String(reply[0]);
     const keys = reply[1].filter((key): key is string => typeof key === "string");
+    return { next: String(reply[0]), keys };
+  };
+  let pending = round("0");
+  for (;;) {
+    const { next, keys } = await pending;
+    if (next !== "0") {
+      pending = round(next);
+      pending.catch(() => {}); // Awaited next round; until then not an unhandled rejection.
+    }
     if (keys.length > 0) await each(keys);
-  } while (cursor !== "0");
+    if (next === "0") return;
+  }
 }
 
 /** The reply, or `fallback` when Redis answers with an error (`WRONGTYPE`, `NOPERM`). */
