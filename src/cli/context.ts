@@ -7,7 +7,7 @@
 import { toConnection } from "../clients/table.ts";
 import type { Connection, Reply } from "../clients/connection.ts";
 import { type Keys, keysFor } from "../core/keys.ts";
-import { normalizeReply } from "../clients/reply.ts";
+import { infoField, normalizeReply } from "../clients/reply.ts";
 import {
   CliError,
   type CliIo,
@@ -99,10 +99,10 @@ export function urlsOf(options: CommonOptions, env: CliIo["env"]): string[] {
   return urls;
 }
 
-function versionOf(info: Reply): number[] {
-  const text = typeof info === "string" ? info : "";
-  const found = /redis_version:([\d.]+)/.exec(text)?.[1] ?? "0";
-  return found.split(".").map(Number);
+/** The server's version from an `INFO` reply (`[7, 0, 15]`), or undefined when it gives none. */
+export function versionIn(info: Reply): number[] | undefined {
+  const found = typeof info === "string" ? infoField(info, "redis_version") : undefined;
+  return found?.split(".").map(Number);
 }
 
 /** True when `version` is at least `major.minor`. */
@@ -142,7 +142,9 @@ export async function withContext<T>(
     // The default sections: `server` for the version, `cluster` to refuse a cluster node
     // reached without --cluster (a scan would then see one node's keys only).
     const info = await nodes[0].send(["INFO"]).catch(() => null);
-    if (!options.cluster && typeof info === "string" && /^cluster_enabled:1/m.test(info)) {
+    if (
+      !options.cluster && typeof info === "string" && infoField(info, "cluster_enabled") === "1"
+    ) {
       throw new CliError(`${url} is a node of a Redis Cluster: add --cluster`);
     }
     const context: Context = {
@@ -158,7 +160,7 @@ export async function withContext<T>(
       redis,
       connection: toConnection(redis.client),
       nodes,
-      version: versionOf(info),
+      version: versionIn(info) ?? [0],
     };
     return await work(context);
   } finally {

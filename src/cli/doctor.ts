@@ -6,7 +6,7 @@
  * @module
  */
 import type { Command } from "./command.ts";
-import type { Context, Node } from "./context.ts";
+import { type Context, type Node, versionIn } from "./context.ts";
 import {
   answers,
   type Check,
@@ -39,8 +39,8 @@ async function versionOf(context: Context, nodes: readonly Node[]): Promise<read
   if ((context.version[0] ?? 0) > 0) return context.version;
   for (const node of nodes) {
     const info = await node.send(["INFO", "server"]).catch(() => null);
-    const found = typeof info === "string" ? /redis_version:([\d.]+)/.exec(info)?.[1] : undefined;
-    if (found !== undefined) return found.split(".").map(Number);
+    const found = versionIn(info);
+    if (found !== undefined) return found;
   }
   return context.version;
 }

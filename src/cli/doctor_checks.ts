@@ -8,6 +8,7 @@
  */
 import * as commands from "../clients/commands.ts";
 import type { Command as RedisCommand, Connection, Reply } from "../clients/connection.ts";
+import { infoField } from "../clients/reply.ts";
 import { SCRIPT_COMMANDS } from "../lua/commands.ts";
 import type { Keys } from "../core/keys.ts";
 import { atLeast, type Node } from "./context.ts";
@@ -30,11 +31,6 @@ export interface Check {
   readonly finding: string;
   /** What to do about it, in one line (for `warn` and `fail`). */
   readonly advice?: string;
-}
-
-/** The field of an `INFO` reply, or undefined. */
-export function infoField(info: string, field: string): string | undefined {
-  return new RegExp(`^${field}:(.*?)\\r?$`, "m").exec(info)?.[1];
 }
 
 /** What `send()` resolved with, or the error it rejected with. */

@@ -86,3 +86,12 @@ export function timeOf(reply: Reply): number {
   }
   return Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000);
 }
+
+/**
+ * A field of an `INFO` reply (its `name:value` lines), or undefined when the reply has none.
+ *
+ * @internal
+ */
+export function infoField(info: string, field: string): string | undefined {
+  return new RegExp(`^${field}:(.*?)\\r?$`, "m").exec(info)?.[1];
+}
