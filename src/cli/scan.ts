@@ -9,7 +9,7 @@ import * as commands from "../clients/commands.ts";
 import type { Command, Reply } from "../clients/connection.ts";
 import { timeOf } from "../clients/reply.ts";
 import type { Context, Node } from "./context.ts";
-import { CliError, messageOf } from "./io.ts";
+import { messageOf } from "./io.ts";
 
 /** Keys asked of each `SCAN` round (a hint: Redis may return more or fewer). */
 export const SCAN_COUNT = 1000;
@@ -34,10 +34,11 @@ export async function scanNode(
     try {
       reply = await node.send(["SCAN", cursor, "MATCH", pattern, "COUNT", String(count)]);
     } catch (error) {
-      throw new CliError(`SCAN failed on ${node.address}: ${messageOf(error)}`);
+      // Not a CliError: a command that stops on it says so (migrate: "run it again").
+      throw new Error(`SCAN failed on ${node.address}: ${messageOf(error)}`, { cause: error });
     }
     if (!Array.isArray(reply) || !Array.isArray(reply[1])) {
-      throw new CliError(`unexpected reply to SCAN from ${node.address}`);
+      throw new TypeError(`Unexpected reply from Redis to SCAN on ${node.address}`);
     }
     const keys = reply[1].filter((key): key is string => typeof key === "string");
     return { next: String(reply[0]), keys };
