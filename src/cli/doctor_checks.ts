@@ -10,6 +10,7 @@ import * as commands from "../clients/commands.ts";
 import type { Command as RedisCommand, Connection, Reply } from "../clients/connection.ts";
 import { infoField } from "../clients/reply.ts";
 import { SCRIPT_COMMANDS } from "../lua/commands.ts";
+import { evictionSettings, mayEvict } from "../store/eviction_check.ts";
 import type { Keys } from "../core/keys.ts";
 import { atLeast, type Node } from "./context.ts";
 import { messageOf } from "./io.ts";
@@ -96,14 +97,24 @@ export async function evictionCheck(node: Node): Promise<Check> {
       advice: "Make sure maxmemory-policy is noeviction (ask your provider if CONFIG is refused).",
     };
   }
-  const policy = infoField(info, "maxmemory_policy") ?? "unknown";
-  const limit = Number(infoField(info, "maxmemory") ?? "0");
+  // The rule is the adapter's own warning's (store/eviction_check.ts); doctor also tells a
+  // policy that will evict once a limit is set (warn) from one that may evict now (fail).
+  const settings = evictionSettings(info);
+  const { policy, maxmemory } = settings;
   const advice = "Set maxmemory-policy to noeviction: under any other policy Redis may evict a " +
     "user's index, and signing the user out everywhere then misses live sessions.";
+  if (policy === undefined) {
+    return {
+      name: "eviction",
+      status: "warn",
+      finding: "INFO memory names no maxmemory-policy",
+      advice: "Make sure maxmemory-policy is noeviction (ask your provider if CONFIG is refused).",
+    };
+  }
   if (policy === "noeviction") {
     return { name: "eviction", status: "ok", finding: "maxmemory-policy noeviction" };
   }
-  if (limit === 0) {
+  if (!mayEvict(settings)) {
     return {
       name: "eviction",
       status: "warn",
@@ -114,7 +125,9 @@ export async function evictionCheck(node: Node): Promise<Check> {
   return {
     name: "eviction",
     status: "fail",
-    finding: `maxmemory-policy ${policy} with maxmemory ${limit} bytes: keys may be evicted`,
+    finding: `maxmemory-policy ${policy}${
+      maxmemory === undefined ? "" : ` with maxmemory ${maxmemory} bytes`
+    }: keys may be evicted`,
     advice,
   };
 }

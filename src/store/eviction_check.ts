@@ -6,17 +6,36 @@
  */
 import * as commands from "../clients/commands.ts";
 import type { Connection } from "../clients/connection.ts";
+import { infoField } from "../clients/reply.ts";
 
 const checked = new WeakSet<object>();
 
 /**
- * What `INFO` says of eviction: the policy, and whether a memory limit is set (no limit: nothing
+ * What `INFO` says of eviction: the policy, and the memory limit in bytes (0: none, so nothing
  * is ever evicted). Undefined fields were not in the reply.
+ *
+ * @internal
  */
-function evictionSettings(info: string): { policy?: string; maxmemory?: number } {
-  const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
-  const maxmemory = /^maxmemory:(\d+)/m.exec(info)?.[1];
+export interface EvictionSettings {
+  readonly policy?: string;
+  readonly maxmemory?: number;
+}
+
+/** The eviction settings an `INFO` (or `INFO memory`) reply gives. @internal */
+export function evictionSettings(info: string): EvictionSettings {
+  const policy = infoField(info, "maxmemory_policy");
+  const maxmemory = infoField(info, "maxmemory");
   return { policy, maxmemory: maxmemory === undefined ? undefined : Number(maxmemory) };
+}
+
+/**
+ * The rule: Redis may evict the adapter's keys (a user's index among them) under any policy but
+ * `noeviction` once a memory limit is set. Unknown settings are not taken for a risk.
+ *
+ * @internal
+ */
+export function mayEvict({ policy, maxmemory }: EvictionSettings): boolean {
+  return policy !== undefined && policy !== "noeviction" && maxmemory !== 0;
 }
 
 /**
@@ -25,8 +44,9 @@ function evictionSettings(info: string): { policy?: string; maxmemory?: number }
  * @internal
  */
 export function evictionWarning(info: string): string | undefined {
-  const { policy, maxmemory } = evictionSettings(info);
-  if (policy === undefined || policy === "noeviction" || maxmemory === 0) return undefined;
+  const settings = evictionSettings(info);
+  if (!mayEvict(settings)) return undefined;
+  const { policy, maxmemory } = settings;
   return `@lucia-auth/adapter-session-redis: Redis's maxmemory-policy is "${policy}"` +
     (maxmemory === undefined ? "" : ` with maxmemory ${maxmemory} bytes`) +
     ": when memory runs out, Redis may evict a user's session index, and signing that user " +
