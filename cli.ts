@@ -195,6 +195,9 @@ function explain(
   return error;
 }
 
+/** The port of a `redis://` URL that names none: Redis's own default. */
+const DEFAULT_PORT = 6379;
+
 async function openClient(url: string, timeout: number): Promise<OpenRedis> {
   const redis = await import("redis5");
   const client = await connected(
@@ -207,7 +210,7 @@ async function openClient(url: string, timeout: number): Promise<OpenRedis> {
     client,
     primaries: () =>
       Promise.resolve([{
-        address: `${hostname}:${port || 6379}`,
+        address: `${hostname}:${port || DEFAULT_PORT}`,
         send: (command) => client.sendCommand(command),
       }]),
     close: () => Promise.resolve(quietly(() => client.destroy())),
@@ -302,10 +305,16 @@ export async function run(): Promise<void> {
   process.exit(code);
 }
 
-/** Resolves once what was written to `stream` before is out (at most a second later). */
+/**
+ * How long `run()` waits for its output to be written before it exits anyway, in ms: a pipe that
+ * is not read must not keep the tool alive, and a second is far more than a write takes.
+ */
+const FLUSH_WAIT_MS = 1000;
+
+/** Resolves once what was written to `stream` before is out (at most FLUSH_WAIT_MS later). */
 function written(stream: { write(text: string, done: () => void): unknown }): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, 1000);
+    const timer = setTimeout(resolve, FLUSH_WAIT_MS);
     stream.write("", () => {
       clearTimeout(timer);
       resolve();

@@ -9,6 +9,7 @@
 import * as commands from "../clients/commands.ts";
 import type { Command as RedisCommand, Connection, Reply } from "../clients/connection.ts";
 import { infoField } from "../clients/reply.ts";
+import { SLOTS } from "../clients/key_slot.ts";
 import { SCRIPT_COMMANDS } from "../lua/commands.ts";
 import { evictionSettings, mayEvict } from "../store/eviction_check.ts";
 import type { Keys } from "../core/keys.ts";
@@ -535,7 +536,10 @@ export async function replicationCheck(node: Node, asked?: number): Promise<Chec
   return { name: "replication", status: "ok", finding: `${count}, ${setting}${wanted}` };
 }
 
-/** How long a node may take to answer `PING` before doctor calls it unreachable. */
+/**
+ * How long a node may take to answer `PING` before doctor calls it unreachable, in ms: as long as
+ * connecting may take by default (`DEFAULT_CONNECT_TIMEOUT`), far above a healthy node's reply.
+ */
 export const ANSWER_MS = 2000;
 
 /** Whether the node answers `PING` within `ms`: true, or the error (or timeout) as text. */
@@ -609,8 +613,8 @@ export async function clusterChecks(
     if (typeof info === "string") {
       const state = infoField(info, "cluster_state") ?? "unknown";
       const slots = Number(infoField(info, "cluster_slots_ok") ?? 0);
-      if (state !== "ok" || slots !== 16384) {
-        problems.push(`${node.address}: cluster_state ${state}, ${slots} of 16384 slots ok`);
+      if (state !== "ok" || slots !== SLOTS) {
+        problems.push(`${node.address}: cluster_state ${state}, ${slots} of ${SLOTS} slots ok`);
       }
     } else if (unavailable(info)) {
       infoRefused++;
@@ -645,7 +649,7 @@ export async function clusterChecks(
     ? {
       name: "cluster",
       status: "ok",
-      finding: `cluster_state ok, all 16384 slots served, ${
+      finding: `cluster_state ok, all ${SLOTS} slots served, ${
         topology === undefined ? "every primary answers" : `all ${topology.length} nodes healthy`
       }`,
     }

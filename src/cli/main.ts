@@ -20,6 +20,9 @@ import { statsCommand } from "./stats.ts";
 import { migrateCommand } from "./migrate.ts";
 import { TOOL } from "./tool.ts";
 
+/** The largest `--connect-timeout`, in ms (ten minutes): a larger value is a unit mistaken. */
+const MAX_CONNECT_TIMEOUT = 600_000;
+
 /** The commands, in the order the help lists them. */
 export const COMMANDS: readonly Command[] = [
   statsCommand,
@@ -49,7 +52,7 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
     kind: "integer",
     value: "<ms>",
     min: 1,
-    max: 600_000,
+    max: MAX_CONNECT_TIMEOUT,
     help: `How long connecting may take until Redis answers (default: ${DEFAULT_CONNECT_TIMEOUT})`,
   },
   {

@@ -46,8 +46,14 @@ import {
 import { type Counts, indexPass, mergePass, noCounts, sessionPass } from "./migrate_pass.ts";
 import { startProgress } from "./progress.ts";
 
-/** The keys scanned and the SCAN COUNT (and pipeline size) when `--batch` is not given. */
+/**
+ * The keys scanned and the SCAN COUNT (and pipeline size) when `--batch` is not given: few
+ * round trips per thousand keys, and a batch's scripts hold the server for milliseconds at most.
+ */
 const DEFAULT_BATCH = 500;
+
+/** The largest `--batch`: a batch's keys and replies are held in the tool's memory at once. */
+const MAX_BATCH = 100_000;
 
 /** The JSON summary of a run. */
 export interface MigrateSummary extends Counts {
@@ -245,7 +251,7 @@ export const migrateCommand: Command = {
       value: "<n>",
       help: `Keys per SCAN and per pipeline (default ${DEFAULT_BATCH})`,
       min: 1,
-      max: 100_000,
+      max: MAX_BATCH,
     },
     {
       name: "merge-user-session-namespace",

@@ -162,7 +162,10 @@ interface IndexResult {
 
 const NOTHING: IndexResult = { converted: 0, leftOut: 0, persisted: 0 };
 
-/** Times the cluster step reads an index again when it changed under it. */
+/**
+ * Times the cluster step reads an index again when it changed under it, before it stops (run it
+ * again): as many as the adapter's own legacy conversion allows (`cluster_legacy.ts`).
+ */
 const ATTEMPTS = 10;
 
 /** Pass 1: every index to 2.1.2's set of live ids. @internal */

@@ -304,7 +304,10 @@ export interface MergeOptions extends PassOptions {
 
 const INDEX_TYPES = new Set(["list", "set", "zset"]);
 
-/** Times the cluster merge reads the other index again when it changed under it. */
+/**
+ * Times the cluster merge reads the other index again when it changed under it, before it stops
+ * (run it again): as many as the adapter's own legacy conversion allows (`cluster_legacy.ts`).
+ */
 const MERGE_ATTEMPTS = 10;
 
 /**

@@ -20,7 +20,7 @@ export interface ProgressOptions {
   readonly label: string;
   /** At most how many keys the stages will scan together (`DBSIZE`); 0 when unknown. */
   readonly total: number;
-  /** Milliseconds between plain lines when stderr is not a terminal. @default {2000} */
+  /** Milliseconds between plain lines when stderr is not a terminal. @default {2000} (PLAIN_LINE_MS) */
   readonly intervalMs?: number;
   /** The clock, in ms. @default {Date.now} */
   readonly now?: () => number;
@@ -36,8 +36,12 @@ export interface Progress {
   end(): void;
 }
 
+/** Characters of the progress bar: room for the figures beside it on an 80-column terminal. */
 const WIDTH = 24;
+/** The least time between two redraws in a terminal, in ms: ten a second reads as live. */
 const REDRAW_MS = 100;
+/** The default time between plain lines (stderr not a terminal, a log file), in ms: few lines. */
+const PLAIN_LINE_MS = 2000;
 
 /** The figures one line shows. @internal */
 export interface ProgressState {
@@ -105,7 +109,7 @@ export function plainLine(label: string, state: ProgressState): string {
 /** Starts showing progress on `io.stderr`. */
 export function startProgress(io: CliIo, options: ProgressOptions): Progress {
   const now = options.now ?? Date.now;
-  const interval = options.intervalMs ?? 2000;
+  const interval = options.intervalMs ?? PLAIN_LINE_MS;
   const started = now();
   let stage = "";
   let scanned = 0;

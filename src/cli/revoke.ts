@@ -13,7 +13,10 @@ import { count, plural } from "./format.ts";
 import { CliError, messageOf } from "./io.ts";
 import { storeOf } from "./open_store.ts";
 
-/** Ids per `deleteSession` call: one script (or one step per id on a cluster) each. */
+/**
+ * Ids per `deleteSession` call: one script (or one step per id on a cluster) each; a few hundred
+ * keep one script's run short and the list of keys it is given well under Lua's `unpack` limit.
+ */
 const CHUNK = 500;
 
 async function attempt<T>(what: string, work: () => Promise<T>): Promise<T> {

@@ -11,10 +11,13 @@ import { timeOf } from "../clients/reply.ts";
 import type { Context, Node } from "./context.ts";
 import { messageOf } from "./io.ts";
 
-/** Keys asked of each `SCAN` round (a hint: Redis may return more or fewer). */
+/**
+ * Keys asked of each `SCAN` round (a hint: Redis may return more or fewer): enough to make the
+ * round trips few, while one round still takes the server well under a millisecond.
+ */
 export const SCAN_COUNT = 1000;
 
-/** Session keys read at once by {@linkcode sessionValues}. */
+/** Session keys read at once by {@linkcode sessionValues}: as many as one `SCAN` round gives. */
 const GET_BATCH = 1000;
 
 /**

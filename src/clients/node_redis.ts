@@ -114,16 +114,23 @@ function connectionFailed(error: unknown): boolean {
 }
 
 /**
+ * The least time between two nudges to re-read the cluster's map, in ms: a failover takes the
+ * cluster seconds, so a few re-reads per second see the new map soon, while a burst of stalled
+ * operations (every one in flight when a primary went away) costs one `CLUSTER SLOTS`, not one each.
+ */
+const NUDGE_INTERVAL_MS = 200;
+
+/**
  * A connection over a node-redis cluster: every command routed by its first key; on node-redis 4
  * and 5, a failed connection or a stalled operation nudges the client to read the cluster's map
- * again (at most every 200 ms).
+ * again (at most every {@linkcode NUDGE_INTERVAL_MS}).
  */
 function nodeRedisClusterConnection(cluster: NodeRedisCluster): Connection {
   const findsFailoversItself = typeof (cluster as unknown as Record<string, unknown>)
     .getNodeClientForKey === "function"; // node-redis 6
   let nudged = 0;
   const stalled = () => {
-    if (findsFailoversItself || Date.now() - nudged < 200) return;
+    if (findsFailoversItself || Date.now() - nudged < NUDGE_INTERVAL_MS) return;
     nudged = Date.now();
     nudge(cluster);
   };

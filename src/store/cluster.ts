@@ -36,7 +36,10 @@ import { scriptRunner } from "./script_runner.ts";
 import type { SessionRecord } from "../core/session.ts";
 import { checkReply, type Store, type StoreContext, stringOrNull, updated } from "./store.ts";
 
-/** Commands in flight at once for one operation (a user with 20,000 sessions, say). */
+/**
+ * Commands in flight at once for one operation (a user with 20,000 sessions, say): enough to keep
+ * every primary busy, few enough that one operation does not fill the client's queue.
+ */
 const IN_FLIGHT = 500;
 
 /** `work` for each item, at most IN_FLIGHT at a time; the results in order. */

@@ -18,7 +18,11 @@ import type { RunScript } from "./script_runner.ts";
 
 const { sessionExpire: SESSION_EXPIRE, indexReplace: INDEX_REPLACE } = CLUSTER_SCRIPTS;
 
-/** Times the conversion starts over when the index changed under it, before it gives up. */
+/**
+ * Times the conversion starts over when the index changed under it, before it gives up (the
+ * operation then fails, nothing lost): each start-over means a write to the same user's index
+ * during one conversion's few round trips, so ten in a row is a user under unusual contention.
+ */
 const CONVERSION_ATTEMPTS = 10;
 
 /** What the conversion did. @internal */

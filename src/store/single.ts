@@ -42,7 +42,10 @@ export function livePairs(ids: readonly string[], values: readonly Reply[]): [st
   return out;
 }
 
-/** Session keys read by one `MGET` at most. */
+/**
+ * Session keys read by one `MGET` at most: a user with many sessions is read in several replies
+ * sent together, so no one reply (nor the time the server spends on it) grows without bound.
+ */
 const MGET_CHUNK = 1000;
 
 /**
