@@ -32,6 +32,7 @@ import type { Reply } from "../clients/connection.ts";
 import { failureOf, isWrongType, scored } from "../clients/reply.ts";
 import { convertLegacyIndex } from "./cluster_legacy.ts";
 import { idleOf, ownerOf } from "../core/model.ts";
+import { legacyIds } from "./legacy_index.ts";
 import { scriptRunner } from "./script_runner.ts";
 import type { SessionRecord } from "../core/session.ts";
 import { checkReply, type Store, type StoreContext, stringOrNull, updated } from "./store.ts";
@@ -90,12 +91,9 @@ export function clusterStore(
       return scored(await connection.send(commands.zrange(index, "0", "-1", "WITHSCORES")));
     } catch (error) {
       if (!isWrongType(error)) throw error;
-      const kind = await connection.send(commands.type(index));
-      if (kind !== "list" && kind !== "set") throw error;
-      const ids = await connection.send(
-        kind === "list" ? commands.lrange(index, "0", "-1") : commands.smembers(index),
-      );
-      return (Array.isArray(ids) ? ids : []).map((id) => [String(id), NaN]);
+      const ids = await legacyIds(connection, index);
+      if (ids === undefined) throw error;
+      return ids.map((id) => [id, NaN]);
     }
   };
 

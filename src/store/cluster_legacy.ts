@@ -14,6 +14,7 @@ import { isWrongType, timeOf } from "../clients/reply.ts";
 import { CLUSTER_SCRIPTS } from "../lua/cluster.ts";
 import { legacyEntry, scoreFromTtl } from "../core/model.ts";
 import type { Keys } from "../core/keys.ts";
+import { legacyIds } from "./legacy_index.ts";
 import type { RunScript } from "./script_runner.ts";
 
 const { sessionExpire: SESSION_EXPIRE, indexReplace: INDEX_REPLACE } = CLUSTER_SCRIPTS;
@@ -93,13 +94,8 @@ export async function convertLegacyIndex(
   for (let attempt = 0; attempt < CONVERSION_ATTEMPTS; attempt++) {
     const kind = String(await connection.send(commands.type(index)));
     if (kind === "zset" || kind === "none") return { kind, kept: 0, deleted: 0, expiries: 0 };
-    if (kind !== "list" && kind !== "set") return undefined;
-    const read = await connection.send(
-      kind === "list" ? commands.lrange(index, "0", "-1") : commands.smembers(index),
-    );
-    const ids = (Array.isArray(read) ? read : []).filter((id): id is string =>
-      typeof id === "string"
-    );
+    const ids = await legacyIds(connection, index, kind);
+    if (ids === undefined) return undefined;
     const now = timeOf(await connection.send(commands.time()));
     const entries = (await Promise.all(
       [...new Set(ids)].map((id) => decide(connection, keys.session(id), id, userId, now)),

@@ -16,6 +16,7 @@ import {
   SET_SESSION,
   UPDATE_SESSION,
 } from "../lua/single.ts";
+import { legacyIds } from "./legacy_index.ts";
 import { scriptRunner } from "./script_runner.ts";
 import { checkReply, type Store, type StoreContext, stringOrNull, updated } from "./store.ts";
 
@@ -60,11 +61,9 @@ async function indexIds(connection: Connection, index: string): Promise<string[]
     reply = await connection.send(commands.zrange(index, "0", "-1"));
   } catch (error) {
     if (!isWrongType(error)) throw error;
-    const kind = await connection.send(commands.type(index));
-    if (kind !== "list" && kind !== "set") throw error;
-    reply = await connection.send(
-      kind === "list" ? commands.lrange(index, "0", "-1") : commands.smembers(index),
-    );
+    const ids = await legacyIds(connection, index);
+    if (ids === undefined) throw error;
+    return ids;
   }
   if (!Array.isArray(reply) || !reply.every((id) => typeof id === "string")) {
     throw new TypeError("Unexpected reply from Redis to ZRANGE: not a list of ids");
