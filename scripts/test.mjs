@@ -135,7 +135,13 @@ await step("every export has an @example", deno, [
   "--allow-run",
   "scripts/checks/docs.ts",
 ]);
-await step("doc examples", deno, (report) => [
+// The examples connect to Redis at REDIS_URL: scripts/redis/with_server.ts starts a private
+// redis-server (or uses REDIS_URL), sets REDIS_URL for the step, and stops it after.
+await step("doc examples (against a private redis-server)", deno, (report) => [
+  "run",
+  "--allow-all",
+  "scripts/redis/with_server.ts",
+  deno,
   "test",
   `--junit-path=${report}`,
   "--doc",
