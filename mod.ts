@@ -7,21 +7,32 @@
  * `userSession:<userId>` is a sorted set of the user's session ids scored by `idle_expires`,
  * expiring with the longest-lived of them. The namespaces are options.
  *
- * @example
+ * @example Connect, store a session, read it back, sign out
  * ```ts
  * import assert from "node:assert/strict";
- * import lucia from "lucia-auth";
  * import redis from "@lucia-auth/adapter-session-redis";
+ * import { LuciaError } from "lucia-auth";
  * import { createClient } from "redis";
  *
- * const redisClient = createClient();
- * // await redisClient.connect();
+ * const redisClient = createClient({ url: process.env.REDIS_URL });
+ * await redisClient.connect();
  *
- * const session = redis(redisClient);
- * // export const auth = lucia({ adapter: { user: userAdapter, session }, env: "PROD" });
+ * // In an app: lucia({ adapter: { user: userAdapter, session: redis(redisClient) }, … })
+ * const adapter = redis(redisClient)(LuciaError);
  *
- * // Ids are checked before anything is sent to Redis:
- * await assert.rejects(session().getSession(42 as unknown as string), TypeError);
+ * const session = {
+ *   id: crypto.randomUUID(),
+ *   user_id: crypto.randomUUID(),
+ *   active_expires: Date.now() + 60 * 60 * 1000, // in an hour
+ *   idle_expires: Date.now() + 2 * 60 * 60 * 1000, // the key expires then
+ * };
+ * await adapter.setSession(session);
+ * assert.deepEqual(await adapter.getSession(session.id), session);
+ * assert.deepEqual(await adapter.getSessionsByUserId(session.user_id), [session]);
+ *
+ * await adapter.deleteSessionsByUserId(session.user_id); // sign out everywhere
+ * assert.equal(await adapter.getSession(session.id), null);
+ * await redisClient.quit();
  * ```
  *
  * @module

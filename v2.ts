@@ -10,18 +10,32 @@
  * deleted session, sign-out that deletes only the user's own sessions, every client (cluster
  * clients too), Deno, Bun and Node.
  *
- * @example
+ * @example Connect, store a session, update it, read it back, sign out
  * ```ts
  * import assert from "node:assert/strict";
- * import { lucia } from "lucia";
  * import redis from "@lucia-auth/adapter-session-redis/v2";
  * import { createClient } from "redis";
  *
- * const redisClient = createClient();
- * // await redisClient.connect();
- * const session = redis(redisClient);
- * // export const auth = lucia({ adapter: { user: userAdapter, session }, env: "PROD" });
- * await assert.rejects(session().deleteSession(42 as unknown as string), TypeError);
+ * const redisClient = createClient({ url: process.env.REDIS_URL });
+ * await redisClient.connect();
+ *
+ * // In an app: lucia({ adapter: { user: userAdapter, session: redis(redisClient) }, … })
+ * const adapter = redis(redisClient)();
+ *
+ * const session = {
+ *   id: crypto.randomUUID(),
+ *   user_id: crypto.randomUUID(),
+ *   active_expires: Date.now() + 60 * 60 * 1000, // in an hour
+ *   idle_expires: Date.now() + 2 * 60 * 60 * 1000, // the key expires then
+ *   country: "FR", // a session attribute
+ * };
+ * await adapter.setSession(session);
+ * await adapter.updateSession(session.id, { country: "BE" });
+ * assert.deepEqual(await adapter.getSession(session.id), { ...session, country: "BE" });
+ *
+ * await adapter.deleteSessionsByUserId(session.user_id); // sign out everywhere
+ * assert.deepEqual(await adapter.getSessionsByUserId(session.user_id), []);
+ * await redisClient.quit();
  * ```
  *
  * @module
