@@ -47,15 +47,28 @@ export type LuciaErrorConstructor = new (
  * import redis, { type RedisSessionAdapter } from "@lucia-auth/adapter-session-redis";
  * import { createClient } from "redis";
  *
- * const redisClient = createClient();
- * // await redisClient.connect();
+ * const redisClient = createClient({ url: process.env.REDIS_URL });
+ * await redisClient.connect();
  * const adapter: RedisSessionAdapter = redis(redisClient)(LuciaError);
- * // await adapter.setSession({ id, user_id, active_expires, idle_expires });
- * // const session = await adapter.getSession(id);
- * // await adapter.deleteSession(id1, id2); // several ids, one round trip
  *
- * // No ids: nothing to do, and nothing is sent (this client is not even connected).
- * assert.equal(await adapter.deleteSession(), undefined);
+ * const user_id = crypto.randomUUID();
+ * const hour = 60 * 60 * 1000;
+ * const [a, b] = [1, 2].map((n) => ({
+ *   id: crypto.randomUUID(),
+ *   user_id,
+ *   active_expires: Date.now() + n * hour,
+ *   idle_expires: Date.now() + 2 * n * hour,
+ * }));
+ * await adapter.setSession(a);
+ * await adapter.setSession(b);
+ * // A user's sessions come in the order they expire:
+ * assert.deepEqual(await adapter.getSessionsByUserId(user_id), [a, b]);
+ * // A taken id is refused, and the stored session is left as it was:
+ * await assert.rejects(adapter.setSession({ ...b, id: a.id }), LuciaError);
+ *
+ * await adapter.deleteSession(a.id, b.id); // several ids, one round trip
+ * assert.deepEqual(await adapter.getSessionsByUserId(user_id), []);
+ * await redisClient.quit();
  * ```
  */
 export interface RedisSessionAdapter {
@@ -113,25 +126,37 @@ export type RedisSessionAdapterFunction = (
  * @param options Key namespaces and limits; see {@linkcode RedisSessionAdapterOptions}.
  * @returns Lucia's adapter function, for `adapter.session`.
  *
- * @example With lucia-auth and node-redis
+ * @example With lucia-auth and node-redis, keys under namespaces of your own
  * ```ts
  * import assert from "node:assert/strict";
- * import lucia from "lucia-auth";
  * import redis from "@lucia-auth/adapter-session-redis";
  * import { createClient } from "redis";
  *
- * const redisClient = createClient();
- * // await redisClient.connect();
+ * const redisClient = createClient({ url: process.env.REDIS_URL });
+ * await redisClient.connect();
  * const sessionAdapter = redis(redisClient, {
- *   namespaces: { session: "session", userSession: "userSession" },
+ *   namespaces: { session: "app:session", userSession: "app:userSession" },
  * });
- * // Then: lucia({ adapter: { user: userAdapter, session: sessionAdapter }, env: "PROD" })
+ * // In an app: lucia({ adapter: { user: userAdapter, session: sessionAdapter }, … })
  * const adapter = sessionAdapter();
- * // Bad input is refused before anything is sent (this client is not even connected):
- * await assert.rejects(
- *   adapter.setSession({ id: "", user_id: "u", active_expires: 1, idle_expires: 1 }),
- *   TypeError,
- * );
+ *
+ * const session = {
+ *   id: crypto.randomUUID(),
+ *   user_id: crypto.randomUUID(),
+ *   active_expires: Date.now() + 60 * 60 * 1000,
+ *   idle_expires: Date.now() + 2 * 60 * 60 * 1000,
+ * };
+ * await adapter.setSession(session);
+ * // The session's JSON, under the session namespace, expiring at idle_expires:
+ * const stored = await redisClient.get(`app:session:${session.id}`);
+ * assert.deepEqual(JSON.parse(stored ?? "null"), session);
+ * assert.equal(await redisClient.pExpireTime(`app:session:${session.id}`), session.idle_expires);
+ *
+ * // Bad input is refused before anything is sent:
+ * await assert.rejects(adapter.setSession({ ...session, id: "" }), TypeError);
+ *
+ * await adapter.deleteSession(session.id);
+ * await redisClient.quit();
  * ```
  */
 export function redis(

@@ -45,15 +45,31 @@ export type LuciaV2Session<Attributes extends object = Record<string, unknown>> 
 /**
  * The session adapter Lucia v2 uses (`lucia`'s `SessionAdapter`).
  *
- * @example
+ * @example Updating a session: what changed is merged into what is stored, in one step
  * ```ts
  * import assert from "node:assert/strict";
  * import redis, { type LuciaV2SessionAdapter } from "@lucia-auth/adapter-session-redis/v2";
  * import { createClient } from "redis";
  *
- * const adapter: LuciaV2SessionAdapter = redis(createClient())();
- * // Bad input is refused before anything is sent (this client is not even connected):
- * await assert.rejects(adapter.updateSession("session-id", null as never), TypeError);
+ * const redisClient = createClient({ url: process.env.REDIS_URL });
+ * await redisClient.connect();
+ * const adapter: LuciaV2SessionAdapter = redis(redisClient)();
+ *
+ * const session = {
+ *   id: crypto.randomUUID(),
+ *   user_id: crypto.randomUUID(),
+ *   active_expires: Date.now() + 60 * 60 * 1000,
+ *   idle_expires: Date.now() + 2 * 60 * 60 * 1000,
+ *   country: "FR",
+ * };
+ * await adapter.setSession(session);
+ * const later = Date.now() + 3 * 60 * 60 * 1000;
+ * await adapter.updateSession(session.id, { idle_expires: later });
+ * assert.deepEqual(await adapter.getSession(session.id), { ...session, idle_expires: later });
+ *
+ * await adapter.deleteSession(session.id);
+ * assert.equal(await adapter.getSession(session.id), null);
+ * await redisClient.quit();
  * ```
  */
 export interface LuciaV2SessionAdapter<Attributes extends object = Record<string, unknown>> {
@@ -124,17 +140,35 @@ const ATTEMPTS = 100;
  * sessions carry (inferred where the result is typed as lucia's `InitializeAdapter`).
  * @returns Lucia v2's adapter function, for `adapter.session`.
  *
- * @example With lucia 2.x and node-redis
+ * @example With lucia 2.x and node-redis, 2.1.2's options
  * ```ts
  * import assert from "node:assert/strict";
  * import redis from "@lucia-auth/adapter-session-redis/v2";
+ * import { DuplicateSessionIdError } from "@lucia-auth/adapter-session-redis/v2";
  * import { createClient } from "redis";
  *
- * const redisClient = createClient();
- * // await redisClient.connect();
- * const session = redis(redisClient, { session: "session", userSessions: "user_sessions" });
- * // lucia({ adapter: { user: userAdapter, session }, env: "PROD" });
- * await assert.rejects(session().getSession(7 as unknown as string), TypeError);
+ * const redisClient = createClient({ url: process.env.REDIS_URL });
+ * await redisClient.connect();
+ * const sessionAdapter = redis(redisClient, { session: "session", userSessions: "user_sessions" });
+ * // In an app: lucia({ adapter: { user: userAdapter, session: sessionAdapter }, … })
+ * const adapter = sessionAdapter();
+ *
+ * const session = {
+ *   id: crypto.randomUUID(),
+ *   user_id: crypto.randomUUID(),
+ *   active_expires: Date.now() + 60 * 60 * 1000,
+ *   idle_expires: Date.now() + 2 * 60 * 60 * 1000,
+ * };
+ * await adapter.setSession(session);
+ * assert.deepEqual(await adapter.getSessionsByUserId(session.user_id), [session]);
+ * // An id another session holds is refused, nothing written (2.1.2 overwrote the session):
+ * const other = { ...session, user_id: crypto.randomUUID() };
+ * await assert.rejects(adapter.setSession(other), DuplicateSessionIdError);
+ * // Bad input is refused before anything is sent:
+ * await assert.rejects(adapter.getSession(7 as unknown as string), TypeError);
+ *
+ * await adapter.deleteSessionsByUserId(session.user_id);
+ * await redisClient.quit();
  * ```
  */
 export function redis<Attributes extends object = Record<string, unknown>>(
