@@ -36,12 +36,23 @@ export function shortId(id: string): string {
  * @example Telling corrupt data apart from Redis errors
  * ```ts
  * import assert from "node:assert/strict";
- * import { InvalidSessionDataError } from "@lucia-auth/adapter-session-redis";
+ * import redis, { InvalidSessionDataError } from "@lucia-auth/adapter-session-redis";
+ * import { createClient } from "redis";
  *
- * const error = new InvalidSessionDataError("session:3f9a1c…", "it is not valid JSON");
- * assert.equal(error.name, "InvalidSessionDataError");
- * assert.equal(error.key, "session:3f9a1c…");
- * assert.match(error.message, /"session:3f9a1c…": it is not valid JSON/);
+ * const redisClient = createClient({ url: process.env.REDIS_URL });
+ * await redisClient.connect();
+ * const adapter = redis(redisClient)();
+ *
+ * // A value the adapter did not write, under a session key:
+ * const id = crypto.randomUUID();
+ * await redisClient.set(`session:${id}`, "not JSON", { PX: 60_000 });
+ * await assert.rejects(adapter.getSession(id), (error) => {
+ *   assert.ok(error instanceof InvalidSessionDataError);
+ *   assert.equal(error.key, `session:${id.slice(0, 6)}…`); // the id shortened
+ *   return true;
+ * });
+ * await redisClient.del(`session:${id}`);
+ * await redisClient.quit();
  * ```
  */
 export class InvalidSessionDataError extends Error {
@@ -69,16 +80,28 @@ export class InvalidSessionDataError extends Error {
  * from an ACL, `READONLY` from a replica, `OOM`. The message names the operation and the key
  * (a session key with only the start of its id); `cause` is the client's error, unchanged.
  *
- * @example Handling Redis being down
+ * @example A key that holds something else: the operation, the key, and Redis's own error
  * ```ts
  * import assert from "node:assert/strict";
- * import { RedisOperationError } from "@lucia-auth/adapter-session-redis";
+ * import redis, { RedisOperationError } from "@lucia-auth/adapter-session-redis";
+ * import { createClient } from "redis";
  *
- * const cause = new Error("WRONGTYPE Operation against a key holding the wrong kind of value");
- * const error = new RedisOperationError("getSession", "session:3f9a1c…", cause);
- * assert.equal(error.operation, "getSession");
- * assert.equal(error.cause, cause);
- * assert.match(error.message, /^getSession failed on Redis key "session:3f9a1c…": WRONGTYPE/);
+ * const redisClient = createClient({ url: process.env.REDIS_URL });
+ * await redisClient.connect();
+ * const adapter = redis(redisClient)();
+ *
+ * // A hash where the adapter keeps a user's index:
+ * const userId = crypto.randomUUID();
+ * await redisClient.hSet(`userSession:${userId}`, "field", "value");
+ * await assert.rejects(adapter.getSessionsByUserId(userId), (error) => {
+ *   assert.ok(error instanceof RedisOperationError);
+ *   assert.equal(error.operation, "getSessionsByUserId");
+ *   assert.match(error.message, /^getSessionsByUserId failed on Redis key "userSession:.*WRONGTYPE/);
+ *   assert.ok(error.cause instanceof Error); // the client's error, unchanged
+ *   return true;
+ * });
+ * await redisClient.del(`userSession:${userId}`);
+ * await redisClient.quit();
  * ```
  */
 export class RedisOperationError extends Error {
@@ -156,21 +179,24 @@ export class DeadlineError extends RedisOperationError {
  * failover before they catch up could bring the revoked sessions back. The change is applied on
  * the primary, so a retry is safe (it changes nothing more, and waits again).
  *
- * @example
+ * @example With the `durability` option on a server without replicas
  * ```ts
  * import assert from "node:assert/strict";
- * import { DurabilityError, RedisOperationError } from "@lucia-auth/adapter-session-redis";
+ * import redis, { DurabilityError } from "@lucia-auth/adapter-session-redis";
+ * import { createClient } from "redis";
  *
- * const error = new DurabilityError("deleteSession", "session:3f9a1c…", {
- *   confirmed: 0,
- *   replicas: 1,
- *   timeout: 500,
+ * const redisClient = createClient({ url: process.env.REDIS_URL });
+ * await redisClient.connect();
+ * const adapter = redis(redisClient, { durability: { replicas: 1, timeout: 100 } })();
+ *
+ * const id = crypto.randomUUID();
+ * await assert.rejects(adapter.deleteSession(id), (error) => {
+ *   assert.ok(error instanceof DurabilityError);
+ *   assert.equal(error.confirmed, 0); // no replica confirmed it within 100 ms
+ *   assert.match(error.message, /a retry is safe/);
+ *   return true;
  * });
- * assert.ok(error instanceof RedisOperationError);
- * assert.equal(error.name, "DurabilityError");
- * assert.equal(error.confirmed, 0);
- * assert.match(error.message, /^deleteSession is applied on the primary, but 0 of 1 replica/);
- * assert.match(error.message, /a retry is safe/);
+ * await redisClient.quit();
  * ```
  */
 export class DurabilityError extends RedisOperationError {
