@@ -34,6 +34,45 @@ export type { CliIo, OpenRedis, RedisNode, RedisTarget } from "./src/cli/io.ts";
  * Runs the tool with a host of your own (arguments, environment, writers, a way to open Redis);
  * resolves with the exit code: 0 success, 1 a failed check or an error, 2 bad usage.
  *
+ * @example A user's sessions as JSON, from a program of your own
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import redis from "@lucia-auth/adapter-session-redis";
+ * import { main, openRedis } from "@lucia-auth/adapter-session-redis/cli";
+ * import { createClient } from "redis";
+ *
+ * // A session stored by the adapter, as an application would:
+ * const redisClient = createClient({ url: process.env.REDIS_URL });
+ * await redisClient.connect();
+ * const session = {
+ *   id: crypto.randomUUID(),
+ *   user_id: crypto.randomUUID(),
+ *   active_expires: Date.now() + 60 * 60 * 1000,
+ *   idle_expires: Date.now() + 2 * 60 * 60 * 1000,
+ * };
+ * await redis(redisClient)().setSession(session);
+ *
+ * let stdout = "";
+ * const code = await main({
+ *   args: ["sessions", session.user_id, "--json", "--full-ids"],
+ *   env: { REDIS_URL: process.env.REDIS_URL },
+ *   stdout: (text) => void (stdout += text),
+ *   stderr: (text) => console.error(text),
+ *   stderrIsTTY: false,
+ *   openRedis, // node-redis 5, as the command line itself connects
+ * });
+ * assert.equal(code, 0);
+ * assert.deepEqual(JSON.parse(stdout), [{
+ *   id: session.id,
+ *   state: "active",
+ *   activeExpires: session.active_expires,
+ *   idleExpires: session.idle_expires,
+ * }]);
+ *
+ * await redis(redisClient)().deleteSession(session.id);
+ * await redisClient.quit();
+ * ```
+ *
  * @example A usage error: exit code 2, one line on stderr, Redis never opened
  * ```ts
  * import assert from "node:assert/strict";

@@ -40,18 +40,21 @@ export interface RedisTarget {
 /**
  * One primary of the deployment: the server itself when it is not a cluster.
  *
- * @example A node over a node-redis client (not connected here)
+ * @example A node over a node-redis client
  * ```ts
  * import assert from "node:assert/strict";
  * import { createClient } from "redis5";
  * import type { RedisNode } from "@lucia-auth/adapter-session-redis/cli";
  *
- * const client = createClient({ url: "redis://127.0.0.1:6379" });
+ * const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+ * const client = createClient({ url });
+ * await client.connect();
  * const node: RedisNode = {
- *   address: "127.0.0.1:6379",
+ *   address: new URL(url).host, // host:port
  *   send: (command) => client.sendCommand(command),
  * };
- * assert.equal(node.address, "127.0.0.1:6379");
+ * assert.equal(await node.send(["PING"]), "PONG");
+ * await client.quit();
  * ```
  */
 export interface RedisNode {
