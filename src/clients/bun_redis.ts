@@ -16,13 +16,14 @@ import { normalizeReply } from "./reply.ts";
  * The part of Bun's `RedisClient` (`import { RedisClient } from "bun"`, Bun >= 1.2.9) the
  * adapter uses. On Bun, the adapter needs no npm Redis client at all.
  *
- * @example On Bun (not type-checked here: the `bun` module exists only on Bun)
+ * @example On Bun (illustration, not run: the `bun` module exists only on Bun)
  * ```ts ignore
  * import redis, { type BunRedisClient } from "@lucia-auth/adapter-session-redis";
  * import { RedisClient } from "bun";
  *
- * const client: BunRedisClient = new RedisClient("redis://127.0.0.1:6379");
- * const session = redis(client);
+ * const client: BunRedisClient = new RedisClient(process.env.REDIS_URL);
+ * const adapter = redis(client)(); // Bun's client connects on first use.
+ * await adapter.getSessionsByUserId("user-id");
  * ```
  */
 export interface BunRedisClient {

@@ -23,11 +23,12 @@ import { normalizeReply } from "./reply.ts";
  * import redis, { type IoRedisClient } from "@lucia-auth/adapter-session-redis";
  * import { Redis } from "ioredis";
  *
- * const client = new Redis({ lazyConnect: true }); // connects on first use without lazyConnect
+ * const client = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
  * const ioredisClient: IoRedisClient = client;
- * redis(ioredisClient);
- * assert.equal(client.status, "wait"); // Creating the adapter sends nothing.
- * client.disconnect();
+ * const adapter = redis(ioredisClient)();
+ * const userId = crypto.randomUUID();
+ * assert.deepEqual(await adapter.getSessionsByUserId(userId), []);
+ * await client.quit();
  * ```
  */
 export interface IoRedisClient {
@@ -44,17 +45,15 @@ export interface IoRedisClient {
  * the same as a single-server client's, with `isCluster` true. ioredis routes each command by
  * its keys.
  *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
+ * @example An ioredis Cluster (illustration, not run: it needs a Redis Cluster)
+ * ```ts ignore
  * import redis, { type IoRedisCluster } from "@lucia-auth/adapter-session-redis";
  * import { Cluster } from "ioredis";
  *
- * const cluster = new Cluster([{ host: "127.0.0.1", port: 7000 }], { lazyConnect: true });
+ * const cluster = new Cluster([{ host: "127.0.0.1", port: 7000 }]);
  * const ioredisCluster: IoRedisCluster = cluster;
- * redis(ioredisCluster); // The cluster path: one key per command.
- * assert.equal(cluster.status, "wait");
- * cluster.disconnect();
+ * const adapter = redis(ioredisCluster)(); // The cluster path: one key per command.
+ * await adapter.getSessionsByUserId("user-id");
  * ```
  */
 export interface IoRedisCluster extends IoRedisClient {

@@ -23,11 +23,13 @@ import { normalizeReply } from "./reply.ts";
  * import redis, { type NodeRedisClient } from "@lucia-auth/adapter-session-redis";
  * import { createClient } from "redis";
  *
- * const client = createClient({ url: "redis://127.0.0.1:6379" });
+ * const client = createClient({ url: process.env.REDIS_URL });
  * const nodeRedisClient: NodeRedisClient = client;
- * redis(nodeRedisClient);
+ * const adapter = redis(nodeRedisClient)();
  * assert.equal(client.isOpen, false); // Creating the adapter does not connect: you do.
- * // await client.connect();
+ * await client.connect();
+ * assert.deepEqual(await adapter.getSessionsByUserId(crypto.randomUUID()), []);
+ * await client.quit();
  * ```
  */
 export interface NodeRedisClient {
@@ -39,16 +41,16 @@ export interface NodeRedisClient {
  * The part of a node-redis cluster (`createCluster()` from npm `redis` 4, 5 or 6) the adapter
  * uses. Its `sendCommand` routes by the key it is given first (the arguments are not parsed).
  *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
+ * @example A node-redis cluster (illustration, not run: it needs a Redis Cluster)
+ * ```ts ignore
  * import redis, { type NodeRedisCluster } from "@lucia-auth/adapter-session-redis";
  * import { createCluster } from "redis";
  *
  * const cluster = createCluster({ rootNodes: [{ url: "redis://127.0.0.1:7000" }] });
+ * await cluster.connect();
  * const nodeRedisCluster: NodeRedisCluster = cluster;
- * redis(nodeRedisCluster); // The cluster path: one key per command.
- * assert.equal(cluster.isOpen, false); // Connecting is up to you: await cluster.connect().
+ * const adapter = redis(nodeRedisCluster)(); // The cluster path: one key per command.
+ * await adapter.getSessionsByUserId("user-id");
  * ```
  */
 export interface NodeRedisCluster {

@@ -21,19 +21,17 @@ import { normalizeReply } from "./reply.ts";
  * the client's requester, so the client's JSON parsing and base64 setting do not change what
  * the adapter reads.
  *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
+ * @example Upstash (illustration, not run: it needs an Upstash database)
+ * ```ts ignore
  * import redis, { type UpstashRedisClient } from "@lucia-auth/adapter-session-redis";
  * import { Redis } from "@upstash/redis";
  *
  * const client: UpstashRedisClient = new Redis({
- *   url: "https://example.upstash.io", // UPSTASH_REDIS_REST_URL
- *   token: "token", // UPSTASH_REDIS_REST_TOKEN
+ *   url: process.env.UPSTASH_REDIS_REST_URL,
+ *   token: process.env.UPSTASH_REDIS_REST_TOKEN,
  * });
- * const adapter = redis(client)();
- * // Bad input is refused before any request is made:
- * await assert.rejects(adapter.getSessionsByUserId(null as unknown as string), TypeError);
+ * const adapter = redis(client)(); // Each command is one HTTP request.
+ * await adapter.getSessionsByUserId("user-id");
  * ```
  */
 export interface UpstashRedisClient {
