@@ -10,19 +10,29 @@ import { InvalidSessionDataError, shortId } from "./errors.ts";
  * A session as Lucia v1 passes it to `setSession` (lucia-auth's `SessionSchema`): expiries are
  * Unix times in milliseconds, as numbers or bigints. Extra fields are stored as given.
  *
- * @example
+ * @example A session with a bigint expiry and an extra field, stored
  * ```ts
  * import assert from "node:assert/strict";
- * import type { SessionSchema } from "@lucia-auth/adapter-session-redis";
+ * import redis, { type SessionSchema } from "@lucia-auth/adapter-session-redis";
+ * import { createClient } from "redis";
+ *
+ * const redisClient = createClient({ url: process.env.REDIS_URL });
+ * await redisClient.connect();
+ * const adapter = redis(redisClient)();
  *
  * const now = Date.now();
  * const session: SessionSchema = {
- *   id: "session-id",
- *   user_id: "user-id",
+ *   id: crypto.randomUUID(),
+ *   user_id: crypto.randomUUID(),
  *   active_expires: now + 60 * 60 * 1000,
  *   idle_expires: BigInt(now + 2 * 60 * 60 * 1000), // a bigint is fine too
+ *   device: "Pixel 8", // any other field is stored as given
  * };
- * assert.equal(typeof session.idle_expires, "bigint");
+ * await adapter.setSession(session);
+ * assert.equal((await adapter.getSession(session.id))?.device, "Pixel 8");
+ *
+ * await adapter.deleteSession(session.id);
+ * await redisClient.quit();
  * ```
  */
 export interface SessionSchema {
@@ -41,19 +51,34 @@ export interface SessionSchema {
 /**
  * A session as the adapter returns it: expiries always as numbers, extra fields as stored.
  *
- * @example
+ * @example What getSession returns for a session stored with a bigint expiry
  * ```ts
  * import assert from "node:assert/strict";
- * import type { StoredSession } from "@lucia-auth/adapter-session-redis";
+ * import redis, { type StoredSession } from "@lucia-auth/adapter-session-redis";
+ * import { createClient } from "redis";
  *
- * // What `await adapter.getSession(id)` returns for a session stored with a bigint expiry:
- * const session: StoredSession = {
+ * const redisClient = createClient({ url: process.env.REDIS_URL });
+ * await redisClient.connect();
+ * const adapter = redis(redisClient)();
+ *
+ * const idle = Date.now() + 2 * 60 * 60 * 1000;
+ * const id = crypto.randomUUID();
+ * await adapter.setSession({
+ *   id,
  *   user_id: "user-id",
- *   id: "session-id",
- *   active_expires: 1767225600000,
- *   idle_expires: 1768435200000,
- * };
- * assert.equal(new Date(session.idle_expires).toISOString(), "2026-01-15T00:00:00.000Z");
+ *   active_expires: BigInt(idle - 60 * 60 * 1000),
+ *   idle_expires: BigInt(idle),
+ * });
+ * const session: StoredSession | null = await adapter.getSession(id);
+ * assert.deepEqual(session, {
+ *   id,
+ *   user_id: "user-id",
+ *   active_expires: idle - 60 * 60 * 1000, // numbers, always
+ *   idle_expires: idle,
+ * });
+ *
+ * await adapter.deleteSession(id);
+ * await redisClient.quit();
  * ```
  */
 export interface StoredSession {
