@@ -1,31 +1,9 @@
 /**
- * `migrate [--dry-run] [--batch N] [--merge-user-session-namespace NS] [--to 2.1.2]`: brings data left by the earlier adapters (and anything the
- * lazy conversion has not reached yet) to the model of the README's "Models", in two passes over
- * every primary:
- *
- * 1. every session key: given its `idle_expires` as its absolute expiry (the 1.x adapter passed
- *    the timestamp as a relative TTL, ~54 years; 2.x rounded it down to the second), or deleted
- *    when that time has passed;
- * 2. every index key: a 1.x LIST or 2.x SET converted to the sorted set by the adapter's own
- *    conversion; a sorted set rid of its dangling entries, and given an expiry if it has none;
- * 3. with `--merge-user-session-namespace`, every index of that other namespace merged into the
- *    same user's index (an app that went from 1.x to 2.1.2 with the defaults has both), then
- *    deleted.
- *
- * `--to 2.1.2` goes the other way instead (`migrate_back.ts`): every index to 2.1.2's set.
- *
- * **Invariant.** Every write is one atomic step that decides from what it reads in that same
- * step, and makes a change the adapter itself would make (the same rules as its lazy
- * conversion): so at every moment every live session is still in its owner's index and no dead
- * session is brought back, whatever the application does meanwhile, and a step that finds its
- * key already right writes nothing. An interrupted run leaves only whole steps behind; a second
- * run finishes the work, and a run after a complete one changes nothing.
- *
- * On a single server a step is one script over the key (and, for an index, the sessions it
- * names, as the adapter's scripts do). On a Redis Cluster each script touches one key, and
- * legacy indexes are converted by the adapter's cluster conversion (`store/cluster_legacy.ts`, compare-and-set
- * on every key); there an index entry whose session key is missing is kept until its score
- * passes, since it may be a login in flight.
+ * `migrate [--dry-run] [--batch N] [--merge-user-session-namespace NS] [--to 2.1.2]`: brings data
+ * left by the earlier adapters to the model of the README's "Models" in passes over every
+ * primary (session keys, then index keys, then the merge), each write one atomic step the adapter
+ * itself would make; `--to 2.1.2` goes the other way (`migrate_back.ts`). ARCHITECTURE.md,
+ * "migrate", gives the passes and the invariant they keep.
  *
  * @module
  */

@@ -1,24 +1,8 @@
 /**
  * `migrate --to 2.1.2`: the way back to `@lucia-auth/adapter-session-redis` 2.1.2, in two passes
- * over every primary:
- *
- * 1. every index key (`<user-session-namespace>:<userId>`): this adapter's sorted set (or a 1.x
- *    LIST) becomes 2.1.2's SET of the ids of the user's live sessions, with no expiry (2.1.2
- *    never sets one on its index, and its `SADD` would not move one); a SET with an expiry loses
- *    it;
- * 2. every session key: a live session missing from its owner's set is added to it (a login 2.1.2
- *    half wrote while the index was still a sorted set: its `SET` landed, its `SADD` failed).
- *
- * Sessions' values are left as they are: 2.1.2 reads a session with `JSON.parse` and hands Lucia
- * its fields, and the JSON this adapter writes (`user_id` first, expiries as numbers, attributes
- * beside them) is what 2.1.2's `JSON.stringify(session)` writes, in another order. Their keys
- * keep their expiry (the exact idle expiry, where 2.1.2 rounds it down to the second).
- *
- * Each write is one atomic step deciding from what it reads there and then; a step that finds
- * its key already right writes nothing, so a second run changes nothing. On a Redis Cluster an
- * index is replaced only if it still holds exactly what the tool read (else it reads again), and
- * the ids put in a set are read again afterwards and taken out if they are no longer live (this
- * adapter, still serving, may have signed them out meanwhile).
+ * over every primary: every index to 2.1.2's set of the user's live ids, then every live session
+ * missing from its owner's set added to it; sessions' values are left as they are.
+ * ARCHITECTURE.md, "migrate", gives the passes and why each write is safe while the app runs.
  *
  * @module
  */

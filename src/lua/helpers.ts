@@ -1,26 +1,9 @@
 /**
  * The Lua helpers shared by the scripts of `lua/single.ts` (single server), `lua/cluster.ts` (Redis
  * Cluster) and the command line's `migrate`, each a definition (`lua/define.ts`) that names the
- * helpers it calls and the commands it runs.
- *
- * Conventions every script follows:
- * - **All or nothing.** It reads and checks everything it will touch (key types, numbers, values,
- *   and on Redis >= 7.0 its permission to run each command that can follow its first write, with
- *   `redis.acl_check_cmd`) before its first write; after that first write it only runs commands
- *   that cannot fail on what it has checked. Redis does not roll a script back, so a script that
- *   raised half-way would leave its first writes behind; these never do. A problem found while
- *   checking is returned as a failure reply, `{false, key, message}` (`checkReply` in store/single.ts
- *   turns it into a `RedisOperationError`), and nothing has been written.
- * - **Stored values are never decoded whole.** A session is a JSON string that this adapter writes
- *   starting with `{"user_id":`; a script reads one top-level field of it with `field_of`, an
- *   exact reader of JSON strings (every escape, surrogate pairs included) that skips the other
- *   members without decoding them, so no nesting depth or lone surrogate elsewhere in the value
- *   can hide its owner. `model.ts` holds the same rules in TypeScript. An empty string is a
- *   *tombstone*: no session, and an id that cannot be taken again until it expires.
- * - **Bounded work.** `unpack` is only called through `chunked` and `mget`, in chunks well
- *   under Lua's limit of about 8,000 values.
- * - **Time** is Redis's own (`TIME`): the clock that expires keys. Integers handed to Redis are
- *   formatted with `%d`: Lua would print 16-digit numbers in exponent form.
+ * helpers it calls and the commands it runs. Every script keeps the conventions ARCHITECTURE.md
+ * states ("The Lua scripts' conventions"): all or nothing, stored values never decoded whole,
+ * bounded `unpack`, Redis's own clock.
  *
  * @module
  */

@@ -1,28 +1,8 @@
 /**
- * The store on a Redis Cluster. A session key (`session:<id>`) and its user's index
- * (`userSession:<userId>`) hash to different slots, so no command may touch both; the key names
- * stay those of a single server (data moves between the two unchanged), and the operations are
- * made of one-key steps in an order that keeps this invariant at every moment, whatever fails
- * between two steps:
- *
- * > **Every live session is in its owner's index.**
- *
- * - setSession adds the index entry first (`ZADD … NX`), then writes the session (`SET … PXAT …
- *   NX`). When the `SET` is refused, the entry is taken back, but only while it still has this
- *   write's score (a writer of the same id for the same user that won rescored it).
- * - deleteSession deletes the session first, then its index entry.
- * - deleteSessionsByUserId reads the index, overwrites each listed session of the user with a
- *   tombstone (an empty string expiring at the session's idle expiry; a missing key gets one
- *   too, so a login whose entry is written but whose `SET … NX` has not landed fails instead of
- *   bringing the session back), and only then drops the ids. A login whose entry lands after the
- *   read was created after the sign-out began, and stays indexed for the next one.
- * - Entries are dropped only once their idle expiry has passed, or when they point at a tombstone
- *   or another user's session: never only because the session key is missing (that may be a login
- *   in flight).
- *
- * A crash between steps leaves at worst an index entry pointing at nothing or at a tombstone,
- * which reads leave out and later writes drop. Each step is atomic on its key; an operation as a
- * whole is not atomic across keys (a multi-id deleteSession is one step per id).
+ * The store on a Redis Cluster: a session key and its user's index hash to different slots, so
+ * every operation is made of one-key steps, in an order that keeps every live session in its
+ * owner's index whatever fails between two steps (ARCHITECTURE.md, "The cluster path's order of
+ * steps", gives the order of each operation and why).
  *
  * @module
  */
