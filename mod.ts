@@ -7,41 +7,52 @@
  * `userSession:<userId>` is a sorted set of the user's session ids scored by `idle_expires`,
  * expiring with the longest-lived of them. The namespaces are options.
  *
- * @example
+ * @example Connect, store a session, read it back, sign out
  * ```ts
  * import assert from "node:assert/strict";
- * import lucia from "lucia-auth";
  * import redis from "@lucia-auth/adapter-session-redis";
+ * import { LuciaError } from "lucia-auth";
  * import { createClient } from "redis";
  *
- * const redisClient = createClient();
- * // await redisClient.connect();
+ * const redisClient = createClient({ url: process.env.REDIS_URL });
+ * await redisClient.connect();
  *
- * const session = redis(redisClient);
- * // export const auth = lucia({ adapter: { user: userAdapter, session }, env: "PROD" });
+ * // In an app: lucia({ adapter: { user: userAdapter, session: redis(redisClient) }, … })
+ * const adapter = redis(redisClient)(LuciaError);
  *
- * // Ids are checked before anything is sent to Redis:
- * await assert.rejects(session().getSession(42 as unknown as string), TypeError);
+ * const session = {
+ *   id: crypto.randomUUID(),
+ *   user_id: crypto.randomUUID(),
+ *   active_expires: Date.now() + 60 * 60 * 1000, // in an hour
+ *   idle_expires: Date.now() + 2 * 60 * 60 * 1000, // the key expires then
+ * };
+ * await adapter.setSession(session);
+ * assert.deepEqual(await adapter.getSession(session.id), session);
+ * assert.deepEqual(await adapter.getSessionsByUserId(session.user_id), [session]);
+ *
+ * await adapter.deleteSessionsByUserId(session.user_id); // sign out everywhere
+ * assert.equal(await adapter.getSession(session.id), null);
+ * await redisClient.quit();
  * ```
  *
  * @module
  */
-export { redis, redis as default } from "./src/adapter.ts";
+export { redis, redis as default } from "./src/adapter/v1.ts";
 export type {
   LuciaErrorConstructor,
   RedisSessionAdapter,
   RedisSessionAdapterFunction,
-} from "./src/adapter.ts";
-export type { RedisClient } from "./src/client.ts";
-export type { NodeRedisClient, NodeRedisCluster } from "./src/node_redis.ts";
-export type { IoRedisClient, IoRedisCluster } from "./src/ioredis.ts";
-export type { BunRedisClient } from "./src/bun_redis.ts";
-export type { UpstashRedisClient } from "./src/upstash.ts";
+} from "./src/adapter/v1.ts";
+export type { RedisClient } from "./src/clients/table.ts";
+export type { NodeRedisClient, NodeRedisCluster } from "./src/clients/node_redis.ts";
+export type { IoRedisClient, IoRedisCluster } from "./src/clients/ioredis.ts";
+export type { BunRedisClient } from "./src/clients/bun_redis.ts";
+export type { UpstashRedisClient } from "./src/clients/upstash.ts";
 export {
   DeadlineError,
   DurabilityError,
   InvalidSessionDataError,
   RedisOperationError,
-} from "./src/errors.ts";
-export type { RedisSessionAdapterOptions } from "./src/options.ts";
-export type { SessionSchema, StoredSession } from "./src/session.ts";
+} from "./src/core/errors.ts";
+export type { RedisSessionAdapterOptions } from "./src/core/options.ts";
+export type { SessionSchema, StoredSession } from "./src/core/session.ts";

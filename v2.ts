@@ -10,38 +10,52 @@
  * deleted session, sign-out that deletes only the user's own sessions, every client (cluster
  * clients too), Deno, Bun and Node.
  *
- * @example
+ * @example Connect, store a session, update it, read it back, sign out
  * ```ts
  * import assert from "node:assert/strict";
- * import { lucia } from "lucia";
  * import redis from "@lucia-auth/adapter-session-redis/v2";
  * import { createClient } from "redis";
  *
- * const redisClient = createClient();
- * // await redisClient.connect();
- * const session = redis(redisClient);
- * // export const auth = lucia({ adapter: { user: userAdapter, session }, env: "PROD" });
- * await assert.rejects(session().deleteSession(42 as unknown as string), TypeError);
+ * const redisClient = createClient({ url: process.env.REDIS_URL });
+ * await redisClient.connect();
+ *
+ * // In an app: lucia({ adapter: { user: userAdapter, session: redis(redisClient) }, … })
+ * const adapter = redis(redisClient)();
+ *
+ * const session = {
+ *   id: crypto.randomUUID(),
+ *   user_id: crypto.randomUUID(),
+ *   active_expires: Date.now() + 60 * 60 * 1000, // in an hour
+ *   idle_expires: Date.now() + 2 * 60 * 60 * 1000, // the key expires then
+ *   country: "FR", // a session attribute
+ * };
+ * await adapter.setSession(session);
+ * await adapter.updateSession(session.id, { country: "BE" });
+ * assert.deepEqual(await adapter.getSession(session.id), { ...session, country: "BE" });
+ *
+ * await adapter.deleteSessionsByUserId(session.user_id); // sign out everywhere
+ * assert.deepEqual(await adapter.getSessionsByUserId(session.user_id), []);
+ * await redisClient.quit();
  * ```
  *
  * @module
  */
-export { redis, redis as default } from "./src/adapter_v2.ts";
+export { redis, redis as default } from "./src/adapter/v2.ts";
 export type {
   LuciaV2Session,
   LuciaV2SessionAdapter,
   LuciaV2SessionAdapterFunction,
-} from "./src/adapter_v2.ts";
-export type { RedisSessionAdapterV2Options } from "./src/options.ts";
-export type { RedisClient } from "./src/client.ts";
-export type { NodeRedisClient, NodeRedisCluster } from "./src/node_redis.ts";
-export type { IoRedisClient, IoRedisCluster } from "./src/ioredis.ts";
-export type { BunRedisClient } from "./src/bun_redis.ts";
-export type { UpstashRedisClient } from "./src/upstash.ts";
+} from "./src/adapter/v2.ts";
+export type { RedisSessionAdapterV2Options } from "./src/core/options.ts";
+export type { RedisClient } from "./src/clients/table.ts";
+export type { NodeRedisClient, NodeRedisCluster } from "./src/clients/node_redis.ts";
+export type { IoRedisClient, IoRedisCluster } from "./src/clients/ioredis.ts";
+export type { BunRedisClient } from "./src/clients/bun_redis.ts";
+export type { UpstashRedisClient } from "./src/clients/upstash.ts";
 export {
   DeadlineError,
   DuplicateSessionIdError,
   DurabilityError,
   InvalidSessionDataError,
   RedisOperationError,
-} from "./src/errors.ts";
+} from "./src/core/errors.ts";

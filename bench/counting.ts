@@ -1,13 +1,7 @@
 /**
  * A counting wrapper around a Redis client: counts the commands the code under test issues and
- * the round trips they take, without changing what is sent.
- *
- * Definition of a round trip (used in RESULTS.md): during one operation, run alone
- * (concurrency 1), a round trip begins whenever the operation sends a command while none of its
- * earlier commands is still awaiting its reply. Commands sent while others are in flight (as
- * with `Promise.all`, which node-redis and Bun's client write out together: auto-pipelining)
- * ride in the same round trip. So the count is the number of times the operation must wait for
- * Redis before it can go on: the number of network latencies it pays.
+ * the round trips they take (a round trip begins whenever a command is sent while none is
+ * awaiting its reply: bench/README.md), without changing what is sent.
  *
  * @module
  */

@@ -1,19 +1,8 @@
 /**
- * The benchmark's load script: runs under Deno, Bun and Node (bundled to .mjs for Node), against
- * one redis-server, and writes its figures as JSON. bench/run.ts starts it once per runtime.
- *
- * Usage: <runtime> bench/load.ts '<LoadConfig JSON>'
- *
- * Modes (each in its own module under bench/load/):
- * - `throughput`: each operation of each subject at each concurrency, on one connection per
- *   subject, repeated; ops/s, p50 and p99 latency per repeat;
- * - `counts`: commands and round trips per operation (counting wrapper), cross-checked against
- *   MONITOR, with the commands Lua scripts ran and Redis's own CPU time per operation;
- * - `memory`: Redis memory per live session, and what is left once every session has expired;
- * - `rtt`: PING round-trip time over the subjects' URL and directly.
- *
- * Every loop is bounded in count and in time. Results are checked as they are produced (wrong
- * results throw), but nothing is asserted about speed.
+ * The load script, `<runtime> bench/load.ts '<LoadConfig JSON>'` (Deno, Bun, or Node on the
+ * esbuild bundle), run by bench/run.ts once per runtime; writes its figures as JSON. Modes,
+ * each a module of bench/load/: `throughput`, `counts` (commands and round trips), `memory`.
+ * Every loop is bounded in count and time; wrong results throw; speed is never asserted.
  *
  * @module
  */
@@ -23,7 +12,6 @@ import { type Family, openAdmin, openFamily } from "./load/clients.ts";
 import { log, runtimeInfo } from "./load/common.ts";
 import { counts } from "./load/counts.ts";
 import { memory } from "./load/memory.ts";
-import { pingRtt } from "./load/rtt.ts";
 import { throughput } from "./load/throughput.ts";
 import type { LoadConfig, LoadResult } from "./load/types.ts";
 
@@ -43,14 +31,6 @@ async function main(): Promise<void> {
   const families: Family[] = [];
   try {
     for (const kind of config.clients) families.push(await openFamily(kind, config));
-    if (config.modes.includes("rtt")) {
-      const pings = Math.max(50, Math.min(2000, config.countOps * 50));
-      result.rtt = await pingRtt(config.directUrl, config.url, pings);
-      log(
-        `PING p50 direct ${result.rtt.direct.p50.toFixed(3)} ms, measured ` +
-          `${result.rtt.measured.p50.toFixed(3)} ms`,
-      );
-    }
     if (config.modes.includes("counts")) {
       log("counting commands and round trips");
       const t = performance.now();

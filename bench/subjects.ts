@@ -60,16 +60,12 @@ export const SUBJECT_NAMES: Record<SubjectKey, string> = {
 /** The part of a node-redis 4/5/6 client the subjects use. */
 export interface NodeRedisLike {
   sendCommand(args: string[]): Promise<unknown>;
-  connect(): Promise<unknown>;
-  duplicate(): unknown;
-  get(key: string): Promise<string | null>;
   quit(): Promise<unknown>;
 }
 
 /** The part of Bun's RedisClient the subjects use. */
 export interface BunRedisLike {
   send(command: string, args: string[]): Promise<unknown>;
-  readonly connected: boolean;
   close(): void;
 }
 
@@ -149,12 +145,9 @@ export function rawSender(client: NodeRedisLike | BunRedisLike): RawSend {
 }
 
 /**
- * The floor: the raw client doing the least that stores and loads a session. setSession is one
- * `SET key json PXAT idle`, getSession one `GET` plus `JSON.parse`, deleteSession one `DEL`.
- * getSessionsByUserId reads this adapter's own layout (a sorted set of ids per user, which the
- * benchmark fills through this adapter) with one native command and no script:
- * `SORT_RO userSession:<id> BY nosort GET # GET session:*` (Redis >= 7.0), plus `JSON.parse`
- * (no pruning, no conversion of older indexes). No deleteSessionsByUserId.
+ * The raw floor: the raw client doing the least that stores and loads a session (bench/README.md
+ * lists its commands). getSessionsByUserId reads this adapter's own index, which the benchmark
+ * fills through this adapter. No deleteSessionsByUserId.
  */
 export function rawSubject(client: NodeRedisLike | BunRedisLike, clientLabel: string): Subject {
   const send = rawSender(client);

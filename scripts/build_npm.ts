@@ -12,8 +12,10 @@
  * Steps (each in its own module under scripts/build_npm/):
  *  1. bundle.ts: `npm/esm/{mod,v2}.js` (one esbuild run, shared chunks in `npm/esm/chunks/`) and
  *     `npm/cjs/{mod,v2}.cjs` (one bundle each) with esbuild, declarations with tsc.
- *  2. manifest.ts: `npm/package.json` (version from deno.json), README.md, LICENSE, CHANGELOG.md.
+ *  2. manifest.ts: `npm/package.json` (version from deno.json), README.md, LICENSE, CHANGELOG.md, docs/.
  *  3. pack.ts: `npm pack`, then publint and @arethetypeswrong/cli on the tarball (every entry).
+ *  3b. consumer.ts: `npm install --dry-run` of the tarball alone beside redis 5 resolves with no
+ *     ERESOLVE and adds lucia-auth, the main entry's required peer.
  *  4. consumer.ts: a throwaway consumer project installs the tarball with lucia-auth, redis and
  *     ioredis; 5. tsc --strict compiles the TypeScript programs of scripts/npm_smoke/ there;
  *     6. Node runs its `.mjs` (import) and `.cjs` (require) programs against a redis-server,
@@ -34,11 +36,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 import * as esbuild from "esbuild";
-import { type RedisServer, startRedisServer } from "./redis_server.ts";
+import { type RedisServer, startRedisServer } from "./redis/server.ts";
 import { binRuns } from "./build_npm/bin.ts";
 import { bundle } from "./build_npm/bundle.ts";
 import { BuildError, findNode, red, step } from "./build_npm/common.ts";
-import { consumerProject, consumerRuns } from "./build_npm/consumer.ts";
+import { consumerProject, consumerRuns, peerResolution } from "./build_npm/consumer.ts";
 import { contractRuns } from "./build_npm/contract.ts";
 import { PACKAGE_NAME, readDenoJson, writeManifest } from "./build_npm/manifest.ts";
 import { pack } from "./build_npm/pack.ts";
@@ -60,6 +62,9 @@ async function main(): Promise<void> {
   try {
     const packed = pack(work, deno);
     results.push(...packed.results);
+    const peers = path.join(work, "peers");
+    fs.mkdirSync(peers);
+    results.push(...peerResolution(peers, packed.tarball));
     results.push(...consumerProject(deno, consumer, packed.tarball, node));
     server = await startRedisServer();
     results.push(...consumerRuns(deno, consumer, server.url, node));

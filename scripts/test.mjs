@@ -6,7 +6,8 @@
 // Each test runner also writes a JUnit XML report into .tmp/junit/; the closing
 // `tests: N passed, N failed` line is counted from those reports (scripts/junit.mjs).
 //
-// Usage: node scripts/test.mjs [--quick]   (--quick: static checks + Deno + Bun only)
+// Usage: node scripts/test.mjs [--quick | --static]
+//   --quick: static checks + Deno + Bun only; --static: the static checks only (npm run check)
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -15,7 +16,8 @@ import { countJUnit } from "./junit.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name) => join(root, "node_modules", ".bin", name);
-const quick = process.argv.includes("--quick");
+const staticOnly = process.argv.includes("--static");
+const quick = staticOnly || process.argv.includes("--quick");
 
 const reports = join(root, ".tmp", "junit");
 rmSync(reports, { recursive: true, force: true });
@@ -109,6 +111,7 @@ await step("type-check (Deno)", deno, [
   "src/",
   "tests/",
   "scripts/",
+  "examples/",
   "bench/",
   `!${consumerProgram}`,
   `!${luciaV2Types}`,
@@ -123,16 +126,22 @@ await step("type-check the Lucia v2 entry against lucia 2's types (Deno)", deno,
 ]);
 await step("type-check src/ with only ES + Web globals", bin("tsc"), [
   "-p",
-  "scripts/tsconfig.neutral.json",
+  "scripts/checks/tsconfig.neutral.json",
 ]);
 await step("doc lint", deno, ["doc", "--lint", "mod.ts", "v2.ts", "cli.ts"]);
 await step("every export has an @example", deno, [
   "run",
   "--allow-read",
   "--allow-run",
-  "scripts/check_docs.ts",
+  "scripts/checks/docs.ts",
 ]);
-await step("doc examples", deno, (report) => [
+// The examples connect to Redis at REDIS_URL: scripts/redis/with_server.ts starts a private
+// redis-server (or uses REDIS_URL), sets REDIS_URL for the step, and stops it after.
+await step("doc examples (against a private redis-server)", deno, (report) => [
+  "run",
+  "--allow-all",
+  "scripts/redis/with_server.ts",
+  deno,
   "test",
   `--junit-path=${report}`,
   "--doc",
@@ -143,6 +152,18 @@ await step("doc examples", deno, (report) => [
   "src/",
 ]);
 await step("JSR publish dry run", deno, ["publish", "--dry-run", "--allow-dirty"]);
+// Every TypeScript block of README.md and docs/*.md, each compiled as its own program with
+// tsc --strict and no skipLibCheck (blocks marked partial are skipped and counted).
+await step("README and docs examples compile", deno, [
+  "run",
+  "--allow-read",
+  "--allow-write=.tmp",
+  "--allow-env",
+  "scripts/checks/examples.ts",
+]);
+
+if (staticOnly) finish();
+
 await step("tests on Deno", deno, (report) => [
   "test",
   `--junit-path=${report}`,
@@ -173,9 +194,15 @@ if (!quick) {
   }
 }
 
-console.log(`\n=== summary`);
-if (failedSteps.length) console.log(`failed steps: ${failedSteps.join("; ")}`);
-for (const failure of failedTests) console.log(`failed: ${failure}`);
-if (totals.skipped) console.log(`skipped: ${totals.skipped} (reported by the runners)`);
-console.log(`tests: ${totals.passed} passed, ${totals.failed} failed`);
-process.exit(failedSteps.length || totals.failed ? 1 : 0);
+finish();
+
+/** Prints the summary and exits: 1 if a step or a test failed. */
+function finish() {
+  console.log(`\n=== summary`);
+  if (failedSteps.length) console.log(`failed steps: ${failedSteps.join("; ")}`);
+  for (const failure of failedTests) console.log(`failed: ${failure}`);
+  if (totals.skipped) console.log(`skipped: ${totals.skipped} (reported by the runners)`);
+  if (staticOnly) console.log(`static checks: ${failedSteps.length ? "failed" : "passed"}`);
+  else console.log(`tests: ${totals.passed} passed, ${totals.failed} failed`);
+  process.exit(failedSteps.length || totals.failed ? 1 : 0);
+}

@@ -13,7 +13,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createClient } from "redis5";
 import { RedisOperationError } from "../mod.ts";
-import { type Admin, freshNamespaces, HOUR, useRedis } from "./harness.ts";
+import { type Admin, freshNamespaces, HOUR, useRedis } from "./helpers/harness.ts";
 import {
   type AnySession,
   describeError,
@@ -29,7 +29,7 @@ import {
   unindexedSessions,
   writeLegacyList,
   writeSession,
-} from "./hostile.ts";
+} from "./helpers/hostile.ts";
 
 /** The commands the README says the scripts run. */
 const COMMANDS = [

@@ -14,7 +14,7 @@
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { RedisOperationError } from "../mod.ts";
-import { type Admin, freshNamespaces, HOUR, useRedis } from "./harness.ts";
+import { type Admin, freshNamespaces, HOUR, useRedis } from "./helpers/harness.ts";
 import { FAULT_CLIENTS } from "./faults/clients.ts";
 import {
   type AnySession,
@@ -32,7 +32,7 @@ import {
   snapshotDiff,
   unindexedSessions,
   USER_ID_CLASSES,
-} from "./hostile.ts";
+} from "./helpers/hostile.ts";
 
 const env = (name: string) =>
   (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[name];

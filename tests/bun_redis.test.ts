@@ -3,7 +3,7 @@
  * (`import { RedisClient } from "bun"`, Bun >= 1.2.9): no npm Redis client involved. On any
  * other runtime the suite is reported as skipped.
  */
-import { clientSuites } from "./client_suites.ts";
-import { setupsIn } from "./setups.ts";
+import { clientSuites } from "./helpers/client_suites.ts";
+import { setupsIn } from "./helpers/setups.ts";
 
 clientSuites(setupsIn("Bun"));

@@ -12,11 +12,11 @@ import fc from "fast-check";
 import { LuciaError } from "lucia-auth";
 import redis, { type RedisSessionAdapter } from "../mod.ts";
 import redisV2 from "../v2.ts";
-import { Lru } from "../src/lru.ts";
-import { HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT, SessionCache } from "../src/cache.ts";
-import { toConnection } from "../src/client.ts";
-import { freshNamespaces, type RedisServer, session, useRedis } from "./harness.ts";
-import type { OpenedClient } from "./contract.ts";
+import { Lru } from "../src/core/lru.ts";
+import { HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT, SessionCache } from "../src/store/cache.ts";
+import { toConnection } from "../src/clients/table.ts";
+import { freshNamespaces, type RedisServer, session, useRedis } from "./helpers/harness.ts";
+import type { OpenedClient } from "./contract/suite.ts";
 import {
   CACHED_SETUPS,
   commandCalls,
@@ -26,8 +26,8 @@ import {
   pollUntil,
   servedFromCache,
   trackingClients,
-} from "./cache_fixture.ts";
-import { setupNamed } from "./setups.ts";
+} from "./helpers/cache_fixture.ts";
+import { setupNamed } from "./helpers/setups.ts";
 import { START_BUDGET_MS, startKillableServer } from "./faults/harness.ts";
 import { createClient, createCluster } from "redis4";
 import { Cluster } from "ioredis5";
@@ -37,8 +37,8 @@ import {
   startProxiedReplica,
   startStallingProxy,
   until,
-} from "./durability_fixture.ts";
-import { startSwitchingFront } from "./cache_fixture.ts";
+} from "./helpers/durability_fixture.ts";
+import { startSwitchingFront } from "./helpers/cache_fixture.ts";
 
 /** The bound on a revocation's travel to a cached instance, by the issue. */
 const REVOCATION_MS = 50;

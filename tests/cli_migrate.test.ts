@@ -9,10 +9,10 @@ import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createClient, createCluster } from "redis5";
 import redisV2 from "../v2.ts";
-import { CliError } from "../src/cli/io.ts";
+import { CliError, UsageError } from "../src/cli/io.ts";
 import { barLine, plainLine, startProgress } from "../src/cli/progress.ts";
-import { type Admin, freshNamespaces, sleep, useRedis } from "./harness.ts";
-import { useRedisCluster } from "./cluster_harness.ts";
+import { type Admin, freshNamespaces, sleep, useRedis } from "./helpers/harness.ts";
+import { useRedisCluster } from "./helpers/cluster_harness.ts";
 import { checkInvariants, snapshot } from "./faults/harness.ts";
 import {
   appAdapter,
@@ -21,8 +21,9 @@ import {
   HOUR,
   runMigrate,
   seedDataset,
+  seedTwoNamespaces,
   type Target,
-} from "./migrate_fixture.ts";
+} from "./helpers/migrate_fixture.ts";
 
 const long = { timeout: 60_000 };
 
@@ -186,15 +187,28 @@ function migrateSuite(d: Deployment) {
       const workers = Array.from({ length: WORKERS }, (_, w) => worker(w));
       await sleep(30);
       const opsBefore = ops;
+      // Each SCAN waits for at least one more operation of the users, so the run and their
+      // sign-ins and sign-outs interleave however loaded the machine is.
+      let seen = ops;
+      let scans = 0;
+      const beforeScan = async () => {
+        scans++;
+        while (ops === seen && !stop) await sleep(1);
+        seen = ops;
+      };
       let ran, during = 0;
       try {
-        ran = await runMigrate(d.target, ns, { batch: 2 });
+        ran = await runMigrate(d.target, ns, { batch: 2, beforeScan });
         during = ops - opsBefore;
       } finally {
         stop = true;
         await Promise.all(workers);
       }
-      assert.ok(during >= 20, `the users kept signing in and out during the run (${during} ops)`);
+      assert.ok(scans >= 20, `the run took ${scans} scans`);
+      assert.ok(
+        during >= scans,
+        `the users kept signing in and out during the run (${during} ops)`,
+      );
       assert.ok(ran.summary.changes > 0);
       for (const [userId, ids] of alive) {
         for (const id of ids) {
@@ -209,6 +223,45 @@ function migrateSuite(d: Deployment) {
       }
       await checkInvariants(d.admin, ns);
       assert.equal((await runMigrate(d.target, ns)).summary.changes, 0);
+    },
+  );
+
+  it(
+    "with --merge-user-session-namespace, an app's 1.x indexes and 2.1.2's become one index per user in one run, which the v2 entry reads whole",
+    long,
+    async () => {
+      const { root } = freshNamespaces();
+      const two = {
+        root,
+        session: `${root}:session`,
+        from: `${root}:userSession`,
+        userSession: `${root}:user_sessions`,
+      };
+      const live = await seedTwoNamespaces(d.admin, d.app, two);
+      const before = await snapshot(d.admin, root);
+      const dry = await runMigrate(d.target, two, { dryRun: true, mergeFrom: two.from, batch: 2 });
+      assert.deepEqual(await snapshot(d.admin, root), before, "a dry run writes nothing");
+      assert.equal(dry.summary.indexesMerged, 3);
+      const ran = await runMigrate(d.target, two, { mergeFrom: two.from, batch: 2 });
+      assert.deepEqual(countsOf(ran.summary), countsOf(dry.summary));
+      assert.equal(ran.summary.mergedFrom, two.from);
+      const v2 = redisV2(d.app as never, { session: two.session, userSessions: two.userSession })();
+      for (const [userId, ids] of live) {
+        assert.equal(await d.admin.exists(`${two.from}:${userId}`), 0, "the old index is gone");
+        const listed = (await v2.getSessionsByUserId(userId)).map((s) => s.id).sort();
+        assert.deepEqual(listed, ids, `${userId}'s sessions from both namespaces`);
+      }
+      assert.equal(await d.admin.exists(`${two.session}:a-dead`), 0);
+      await checkInvariants(d.admin, two);
+      const again = await runMigrate(d.target, two, { mergeFrom: two.from });
+      assert.equal(again.summary.changes, 0, JSON.stringify(again.summary));
+      await v2.deleteSessionsByUserId("u1");
+      for (const id of live.get("u1")!) {
+        // Gone, or on a cluster a tombstone (an empty string) until its idle expiry.
+        assert.ok(!await d.admin.get(`${two.session}:${id}`), `${id} is signed out`);
+      }
+      const text = await runMigrate(d.target, two, { mergeFrom: two.from, json: false });
+      assert.match(text.stdout, new RegExp(`\\n  indexes merged from "${two.from}" +0\\n`));
     },
   );
 }
@@ -232,8 +285,8 @@ describe("migrate on a single Redis server", () => {
     const ran = await runMigrate(d.target, ns, { tty: true, batch: 2 });
     assert.equal(ran.stdout.trim().split("\n").length, 1);
     assert.equal(ran.summary.indexesConverted, 2);
-    assert.match(ran.stderr, /^\rsessions +\[[█▌░]+\] +\d+% {2}[\d,]+\/~[\d,]+ scanned/);
-    assert.match(ran.stderr, /\rindexes .* keys\/s {2}ETA .*\n$/);
+    assert.match(ran.stderr, /^\rsessions +\[[█▌░]+\] +\d+% {2}[\d,]+ of ≤[\d,]+ keys scanned/);
+    assert.match(ran.stderr, /\rdone +\[█+\] 100% {2}15 keys scanned .* keys\/s {2}in .*\n$/);
   });
 
   it("without a terminal, progress is plain lines on stderr and the summary is text", async () => {
@@ -241,7 +294,7 @@ describe("migrate on a single Redis server", () => {
     await seedDataset(d.admin, appAdapter(d.app, ns), ns, 4, false);
     const ran = await runMigrate(d.target, ns, { json: false });
     assert.doesNotMatch(ran.stderr, /\r/);
-    assert.match(ran.stderr, /^migrate: indexes: [\d,]+ of ~[\d,]+ keys scanned \(\d+%\)/m);
+    assert.match(ran.stderr, /^migrate: done: 15 keys scanned \(100%\)/m);
     assert.match(ran.stdout, /^migrate: \d+ changes, 15 keys scanned in .*\n/);
     assert.match(ran.stdout, /\n {2}legacy indexes converted +2\n/);
     const dry = await runMigrate(d.target, ns, { json: false, dryRun: true });
@@ -249,6 +302,18 @@ describe("migrate on a single Redis server", () => {
       dry.stdout,
       /^migrate --dry-run: nothing written; a real run would make 0 changes/,
     );
+  });
+
+  it("--merge-user-session-namespace refuses the target's namespace, or one that collides with another", async () => {
+    const ns = freshNamespaces();
+    for (const from of [ns.userSession, ns.session, `${ns.userSession}:x`, ns.root]) {
+      await assert.rejects(
+        runMigrate(d.target, ns, { mergeFrom: from }),
+        (error) =>
+          error instanceof UsageError && /--merge-user-session-namespace/.test(error.message),
+        from,
+      );
+    }
   });
 
   it("a value that is no session, or a key of another type, under the namespace is left alone", async () => {
@@ -267,13 +332,13 @@ describe("migrate on a single Redis server", () => {
     const state = { stage: "sessions", scanned: 250_000, changed: 200_000, total: 1_000_000 };
     assert.equal(
       barLine({ ...state, elapsedMs: 5000 }),
-      "sessions  [██████░░░░░░░░░░░░░░░░░░]  25%  250,000/~1,000,000 scanned  200,000 changed  " +
-        "50,000 keys/s  ETA 15.0 s",
+      "sessions  [██████░░░░░░░░░░░░░░░░░░]  25%  250,000 of ≤1,000,000 keys scanned  " +
+        "200,000 changed  50,000 keys/s  ETA ≤15.0 s",
     );
     assert.equal(
       plainLine("migrate", { ...state, elapsedMs: 5000 }),
-      "migrate: sessions: 250,000 of ~1,000,000 keys scanned (25%), 200,000 changed, " +
-        "50,000 keys/s, ETA 15.0 s",
+      "migrate: sessions: 250,000 of ≤1,000,000 keys scanned (25%), 200,000 changed, " +
+        "50,000 keys/s, ETA ≤15.0 s",
     );
     let t = 0;
     const lines: string[] = [];

@@ -3,8 +3,8 @@
  * ioredis 5 and 6 `Cluster`, and an ioredis 5 `Cluster` with a `keyPrefix`), against a real
  * local cluster of 3 primaries and 3 replicas.
  */
-import { CLUSTER_SETUPS } from "./cluster_harness.ts";
-import { clusterContractSuite } from "./cluster_contract.ts";
+import { CLUSTER_SETUPS } from "./helpers/cluster_harness.ts";
+import { clusterContractSuite } from "./contract/cluster_suite.ts";
 
 for (const setup of CLUSTER_SETUPS) clusterContractSuite(setup.name, setup.open);
 

@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { LuciaError } from "lucia-auth";
 import redis from "../mod.ts";
-import { CLUSTER_SETUPS, type TestCluster } from "./cluster_harness.ts";
-import { clusterContractSuite } from "./cluster_contract.ts";
-import { freshNamespaces, sleep } from "./harness.ts";
+import { CLUSTER_SETUPS, type TestCluster } from "./helpers/cluster_harness.ts";
+import { clusterContractSuite } from "./contract/cluster_suite.ts";
+import { freshNamespaces, sleep } from "./helpers/harness.ts";
 
 const HOUR = 60 * 60 * 1000;
 

@@ -7,8 +7,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { LuciaError } from "lucia-auth";
 import redis, { type RedisSessionAdapter } from "../mod.ts";
-import { CLUSTER_SETUPS, type RedisCluster, useRedisCluster } from "./cluster_harness.ts";
-import type { OpenedClient } from "./contract.ts";
+import { CLUSTER_SETUPS, type RedisCluster, useRedisCluster } from "./helpers/cluster_harness.ts";
+import type { OpenedClient } from "./contract/suite.ts";
 import {
   type Admin,
   clientCommands,
@@ -18,7 +18,7 @@ import {
   recordCommands,
   session,
   useRedis,
-} from "./harness.ts";
+} from "./helpers/harness.ts";
 import { checkInvariants } from "./faults/harness.ts";
 
 const setup = (name: string) => CLUSTER_SETUPS.find((s) => s.name === name)!;

@@ -1,5 +1,5 @@
 /**
- * The Redis Cluster harness itself (scripts/redis_cluster.ts): a real 3-primary, 3-replica
+ * The Redis Cluster harness itself (scripts/redis/cluster.ts): a real 3-primary, 3-replica
  * cluster comes up on loopback, routes keys by slot, fails over when a primary is SIGKILLed, and
  * leaves nothing behind when stopped, or when its process is SIGKILLed without stopping it. The
  * slot helper is checked against `CLUSTER KEYSLOT`.
@@ -15,14 +15,13 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { crc16, keySlot } from "../src/clients/key_slot.ts";
 import {
-  crc16,
-  keySlot,
   nodeCommand,
   type RedisCluster,
   ReplyError,
   startRedisCluster,
-} from "../scripts/redis_cluster.ts";
+} from "../scripts/redis/cluster.ts";
 
 const external = Boolean(process.env.REDIS_CLUSTER_URLS);
 const LONG = { timeout: 60_000 };
@@ -293,7 +292,7 @@ describe("Redis Cluster harness", () => {
     OWNED_ONLY,
     async () => {
       // The harness run as a program in a child process of this runtime, then SIGKILLed.
-      const script = fileURLToPath(new URL("../scripts/redis_cluster.ts", import.meta.url));
+      const script = fileURLToPath(new URL("../scripts/redis/cluster.ts", import.meta.url));
       const args = "Deno" in globalThis ? ["run", "-A", script] : [script];
       const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "ignore"] });
       const exited = new Promise((resolve) => child.once("exit", resolve));

@@ -8,8 +8,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { LuciaError } from "lucia-auth";
 import redis from "../mod.ts";
-import { CLUSTER_SETUPS, useRedisCluster } from "./cluster_harness.ts";
-import { freshNamespaces, session } from "./harness.ts";
+import { CLUSTER_SETUPS, useRedisCluster } from "./helpers/cluster_harness.ts";
+import { freshNamespaces, session } from "./helpers/harness.ts";
 import { checkInvariants } from "./faults/harness.ts";
 
 const USERS = ["u0", "u1", "u2", "u3"];

@@ -1,5 +1,5 @@
 /**
- * The command builders of src/commands.ts: each command's words and the positions of its keys,
+ * The command builders of src/clients/commands.ts: each command's words and the positions of its keys,
  * checked against what Redis itself calls the command's keys (`COMMAND GETKEYS`), and against
  * the arguments ioredis puts its `keyPrefix` before (the ioredis connection takes the prefix off
  * exactly the positions a command declares, and ioredis puts it back by its own table).
@@ -7,9 +7,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import * as commands from "../src/commands.ts";
-import type { Command } from "../src/connection.ts";
-import { freshNamespaces, useRedis } from "./harness.ts";
+import * as commands from "../src/clients/commands.ts";
+import type { Command } from "../src/clients/connection.ts";
+import { freshNamespaces, useRedis } from "./helpers/harness.ts";
 
 // Keys of a fresh namespace: the tests below also run the commands on Redis.
 const ns = freshNamespaces();

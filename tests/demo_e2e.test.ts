@@ -1,5 +1,5 @@
 /**
- * End-to-end test of the demo app (scripts/demo) in headless Chromium.
+ * End-to-end test of the demo app (examples/demo) in headless Chromium.
  *
  * Needs Debian's `chromium` package (`apt-get install -y chromium`) at /usr/bin/chromium (or
  * `CHROMIUM_PATH`), driven by npm `playwright-core` (no browser download), and redis-server on
@@ -7,18 +7,25 @@
  * Without Chromium the tests are skipped with a message saying how to get it, except in CI (`CI`
  * set), where they fail; `SKIP_BROWSER_TESTS=1` skips them.
  *
+ * The second suite stops the demo's own redis-server while two browsers use it, then starts a
+ * redis-server on the same port (a stand-in for the operator): it checks the Redis-down page for
+ * a signed-in and a signed-out visitor, "Try again" once Redis is back, and the demo's log.
+ *
  * Runs under `deno test -A tests/demo_e2e.test.ts` and
- * `bun test --timeout 60000 tests/demo_e2e.test.ts`.
+ * `bun test --timeout 120000 tests/demo_e2e.test.ts`.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { type RunningDemo, startDemo } from "../scripts/demo/main.ts";
+import { type RunningDemo, startDemo } from "../examples/demo/main.ts";
+import { CONNECT_TIMEOUT_MS, RECONNECT_INTERVAL_MS } from "../examples/demo/redis_watch.ts";
+import { privateServerArgs, waitUntilUp } from "../scripts/redis/server.ts";
 
 /** Debian's chromium; `CHROMIUM_PATH` may point elsewhere (e.g. to test the missing case). */
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
@@ -64,8 +71,8 @@ function newEmail(): string {
   return `newcomer-${Date.now()}-${++accounts}@example.com`;
 }
 
-async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext();
+async function newPage(on: Browser = browser): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await on.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   return { context, page };
@@ -85,8 +92,14 @@ async function withPages(
   }
 }
 
-async function submitCredentials(page: Page, path: string, email: string, password: string) {
-  await page.goto(base + path);
+async function submitCredentials(
+  page: Page,
+  path: string,
+  email: string,
+  password: string,
+  origin: string = base,
+) {
+  await page.goto(origin + path);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: path === "/signup" ? "Sign up" : "Sign in" }).click();
@@ -257,6 +270,43 @@ describe("The demo app in a real browser", { skip: SKIP }, () => {
     },
   );
 
+  it(
+    "shows a notice once: a reload shows the sessions without it, and the URL never carries it",
+    { timeout: TIMEOUT },
+    async () => {
+      assertReady();
+      const email = newEmail();
+      await withPages(2, async ([first, second]) => {
+        await submitCredentials(first.page, "/signup", email, PASSWORD);
+        await submitCredentials(second.page, "/signin", email, PASSWORD);
+        await first.page.goto(base + "/sessions");
+        await first.page.locator("tr.session:not(.current)")
+          .getByRole("button", { name: "Sign out this session" }).click();
+        await first.page.waitForLoadState();
+        assert.equal(first.page.url(), base + "/sessions");
+        assert.match(
+          await first.page.getByRole("status").innerText(),
+          /That session is signed out/,
+        );
+
+        await first.page.reload();
+        assert.equal(await first.page.getByRole("status").count(), 0, "shown once, not on reload");
+        assert.equal(await first.page.locator("tr.session").count(), 1);
+
+        // The tester's case: the other browser signs in again, this one reloads.
+        await submitCredentials(second.page, "/signin", email, PASSWORD);
+        await first.page.reload();
+        assert.equal(await first.page.locator("tr.session").count(), 2);
+        assert.equal(await first.page.getByRole("status").count(), 0);
+        assert.deepEqual(
+          (await first.context.cookies()).filter((cookie) => cookie.name === "demo_notice"),
+          [],
+          "the notice's cookie is cleared once shown",
+        );
+      });
+    },
+  );
+
   it("refuses a form posted from another origin", { timeout: TIMEOUT }, async () => {
     assertReady();
     const response = await fetch(base + "/signup", {
@@ -272,4 +322,225 @@ describe("The demo app in a real browser", { skip: SKIP }, () => {
     assert.equal(response.headers.get("Set-Cookie"), null);
     assert.match(await response.text(), /CSRF/);
   });
+});
+
+/** The demo's log lines as it writes them, and a way to wait for the next one that matches. */
+class LogRecorder {
+  readonly lines: string[] = [];
+  #waiting: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+
+  readonly log = (line: string): void => {
+    this.lines.push(line);
+    for (const waiter of this.#waiting.filter((w) => w.pattern.test(line))) {
+      this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
+      waiter.resolve(line);
+    }
+  };
+
+  /** Resolves with the first line (already written or next) matching `pattern`. */
+  waitFor(pattern: RegExp, withinMs: number): Promise<string> {
+    const written = this.lines.find((line) => pattern.test(line));
+    if (written !== undefined) return Promise.resolve(written);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiting = this.#waiting.filter((w) => w.resolve !== done);
+        reject(new Error(`no log line matched ${pattern} within ${withinMs} ms: ${this.lines}`));
+      }, withinMs);
+      const done = (line: string) => {
+        clearTimeout(timer);
+        resolve(line);
+      };
+      this.#waiting.push({ pattern, resolve: done });
+    });
+  }
+}
+
+/**
+ * How long the demo may take to notice a change of Redis state: one connection attempt plus a
+ * few of its own reconnect intervals (it writes the down line at most one interval after the
+ * connection drops, and tries to reconnect at least once an interval).
+ */
+const STATE_CHANGE_MS = CONNECT_TIMEOUT_MS + 5 * RECONNECT_INTERVAL_MS;
+
+/** Starts redis-server on `port` (a stand-in for an operator restarting Redis by hand). */
+async function startRedisOnPort(port: number, dir: string): Promise<ChildProcess> {
+  const child = spawn("redis-server", ["--dir", dir, ...privateServerArgs("127.0.0.1", port)], {
+    stdio: "ignore",
+  });
+  // As long as the harness's private servers may take to come up (scripts/redis/server.ts).
+  await waitUntilUp("127.0.0.1", port, Date.now() + 5000);
+  return child;
+}
+
+function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+describe("The demo app when its own redis-server stops", { skip: SKIP }, () => {
+  const recorder = new LogRecorder();
+  let downDemo: RunningDemo;
+  let downBrowser: Browser;
+  let origin: string;
+  let redisPort: number;
+  let redisDir: string;
+  let replacement: ChildProcess | undefined;
+  let member: { context: BrowserContext; page: Page };
+  let visitor: { context: BrowserContext; page: Page };
+  const memberEmail = newEmail();
+  let failure: unknown = null;
+  /** The tests below are one story in order: each needs the ones before it to have passed. */
+  const step = async (fn: () => Promise<void>): Promise<void> => {
+    if (failure) throw new Error("an earlier step of this story failed", { cause: failure });
+    try {
+      await fn();
+    } catch (error) {
+      failure = error;
+      throw error;
+    }
+  };
+
+  before(async () => {
+    await step(async () => {
+      if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}`);
+      redisDir = await mkdtemp(join(tmpdir(), "demo-e2e-redis-"));
+      // Its own private redis-server (never REDIS_URL: this suite stops it).
+      downDemo = await startDemo({
+        port: 0,
+        hostname: "127.0.0.1",
+        redisUrl: null,
+        dataFile: null,
+        log: recorder.log,
+      });
+      origin = `http://127.0.0.1:${downDemo.port}`;
+      redisPort = downDemo.redis.port;
+      downBrowser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      member = await newPage(downBrowser);
+      visitor = await newPage(downBrowser);
+      await submitCredentials(member.page, "/signup", memberEmail, PASSWORD, origin);
+      assert.equal(pathOf(member.page), "/sessions");
+
+      await downDemo.redis.stop();
+      await recorder.waitFor(/^demo: Redis down/, STATE_CHANGE_MS);
+    });
+  }, { timeout: TIMEOUT });
+
+  after(async () => {
+    await downBrowser?.close();
+    await downDemo?.stop();
+    await stopProcess(replacement);
+    if (redisDir) await rm(redisDir, { recursive: true, force: true });
+  }, { timeout: TIMEOUT });
+
+  /** Asserts the header offers neither "Sign in"/"Sign up" nor "Signed in as"/"Sign out". */
+  async function assertHeaderClaimsNothing(page: Page): Promise<void> {
+    assert.equal((await page.locator("header nav").innerText()).trim(), "");
+  }
+
+  it(
+    "shows a signed-in visitor a page that keeps the session cookie and claims no sign-in state",
+    { timeout: TIMEOUT },
+    () =>
+      step(async () => {
+        const response = await member.page.goto(origin + "/sessions");
+        assert.equal(response?.status(), 503);
+        assert.equal(response?.headers()["retry-after"], String(RECONNECT_INTERVAL_MS / 1000));
+        assert.equal(
+          await member.page.getByRole("heading", { level: 1 }).innerText(),
+          "Sessions are unavailable",
+        );
+        await assertHeaderClaimsNothing(member.page);
+        const body = await member.page.locator("main").innerText();
+        assert.match(body, /keeps its session cookie/);
+        assert.doesNotMatch(body, /you stay signed in/i);
+        assert.match(body, new RegExp(`own redis-server .*127\\.0\\.0\\.1:${redisPort}`));
+        assert.match(body, /npm run demo/);
+        assert.equal(
+          await member.page.getByRole("link", { name: "Try again" }).getAttribute("href"),
+          "/sessions",
+        );
+        await assertNoStackTrace(member.page);
+        assert.equal(
+          (await member.context.cookies()).filter((c) => c.name === "auth_session").length,
+          1,
+          "the session cookie is kept",
+        );
+      }),
+  );
+
+  it(
+    "shows a signed-out visitor the same page without a word about staying signed in",
+    { timeout: TIMEOUT },
+    () =>
+      step(async () => {
+        await submitCredentials(visitor.page, "/signin", memberEmail, PASSWORD, origin);
+        assert.equal(
+          await visitor.page.getByRole("heading", { level: 1 }).innerText(),
+          "Sessions are unavailable",
+        );
+        await assertHeaderClaimsNothing(visitor.page);
+        const body = await visitor.page.locator("main").innerText();
+        assert.match(body, /Signing in and signing up need Redis/);
+        assert.doesNotMatch(body, /signed in|session cookie/i);
+        assert.equal(
+          await visitor.page.getByRole("link", { name: "Try again" }).getAttribute("href"),
+          "/signin",
+          "after a form, Try again shows the form again",
+        );
+        await assertNoStackTrace(visitor.page);
+        assert.deepEqual(await visitor.context.cookies(), []);
+      }),
+  );
+
+  it(
+    "lets both visitors go on with Try again once a redis-server answers on that port again",
+    { timeout: TIMEOUT },
+    () =>
+      step(async () => {
+        replacement = await startRedisOnPort(redisPort, redisDir);
+        await recorder.waitFor(/^demo: Redis up/, STATE_CHANGE_MS);
+
+        // The sessions died with the demo's own redis-server: the member is told so and signs in.
+        await member.page.getByRole("link", { name: "Try again" }).click();
+        await member.page.waitForLoadState();
+        assert.equal(pathOf(member.page), "/signin");
+        assert.match(await member.page.getByRole("status").innerText(), /session has ended/);
+        await submitCredentials(member.page, "/signin", memberEmail, PASSWORD, origin);
+        assert.equal(pathOf(member.page), "/sessions");
+        assert.equal(await member.page.locator("tr.session").count(), 1);
+
+        await visitor.page.getByRole("link", { name: "Try again" }).click();
+        await visitor.page.waitForLoadState();
+        assert.equal(pathOf(visitor.page), "/signin");
+        await submitCredentials(visitor.page, "/signup", newEmail(), PASSWORD, origin);
+        assert.equal(pathOf(visitor.page), "/sessions");
+      }),
+  );
+
+  it(
+    "logs one line when Redis goes down, naming the demo's own redis-server, and one when it is back",
+    { timeout: TIMEOUT },
+    () =>
+      step(() => {
+        const where = `127\\.0\\.0\\.1:${redisPort}`;
+        assert.equal(recorder.lines.length, 2, recorder.lines.join("\n"));
+        const [down, up] = recorder.lines;
+        assert.match(
+          down,
+          new RegExp(
+            `^demo: Redis down: The demo's own redis-server \\(the private one it ` +
+              `started on ${where}\\) has exited`,
+          ),
+        );
+        assert.match(down, /npm run demo/);
+        assert.match(up, new RegExp(`^demo: Redis up: ${where} answers again`));
+        for (const line of recorder.lines) {
+          assert.doesNotMatch(line, /\n|\bat .+:\d+:\d+/, "one line, no stack trace");
+        }
+        return Promise.resolve();
+      }),
+  );
 });

@@ -1,6 +1,6 @@
 /**
- * The `durability` option against a real primary and replica (tests/durability_fixture.ts: the
- * replication link runs through a stalling TCP proxy): revocations resolve once the replica has
+ * The `durability` option against a real primary and replica (tests/helpers/durability_fixture.ts:
+ * the replication link runs through a stalling TCP proxy): revocations resolve once the replica has
  * them, reject with a DurabilityError within the option's timeout while the link stalls (having
  * changed on the primary only what they applied), and none that resolved is lost when the replica
  * is promoted; a control run without the option loses some, so the check can fail.
@@ -11,27 +11,37 @@ import { createClient } from "redis4";
 import { LuciaError } from "lucia-auth";
 import redis, { DurabilityError, RedisOperationError } from "../mod.ts";
 import redisV2, { DurabilityError as DurabilityErrorV2 } from "../v2.ts";
-import type { RedisServer } from "../scripts/redis_server.ts";
+import type { RedisServer } from "../scripts/redis/server.ts";
 import { type KeyState, snapshot } from "./faults/harness.ts";
-import { freshNamespaces, session } from "./harness.ts";
-import type { OpenedClient } from "./contract.ts";
+import { freshNamespaces, session } from "./helpers/harness.ts";
+import type { OpenedClient } from "./contract/suite.ts";
 import {
   type FailoverPlan,
+  HEALTHY_ATTEMPTS,
   type ProxiedReplica,
   signOutThroughFailover,
   startPrimary,
   startProxiedReplica,
-} from "./durability_fixture.ts";
-import { type ClientSetup, setupNamed, setupsIn } from "./setups.ts";
-import { CLUSTER_SETUPS, useRedisCluster } from "./cluster_harness.ts";
-import { nodeCommand } from "../scripts/redis_cluster.ts";
+} from "./helpers/durability_fixture.ts";
+import { type ClientSetup, setupNamed, setupsIn } from "./helpers/setups.ts";
+import { CLUSTER_SETUPS, useRedisCluster } from "./helpers/cluster_harness.ts";
+import { nodeCommand } from "../scripts/redis/cluster.ts";
 import process from "node:process";
 
 /** The option's timeout in these tests, in ms: how long a revocation waits for the replica. */
 const TIMEOUT = 400;
-/** How much later than the timeout a rejection may come: scheduling and a round trip. */
-const MARGIN = TIMEOUT / 2;
+/**
+ * How much later than the timeout a rejection may come: scheduling and a round trip. Generous,
+ * so that a loaded machine passes: what it rules out is a wait with no end.
+ */
+const MARGIN = 4 * TIMEOUT;
 const DURABILITY = { replicas: 1, timeout: TIMEOUT };
+/**
+ * Where the link is healthy, the replica confirms as soon as it has the change, so a longer
+ * timeout costs nothing and keeps a loaded machine from turning a late confirmation into a
+ * DurabilityError.
+ */
+const HEALTHY = { replicas: 1, timeout: 25 * TIMEOUT };
 
 /** A sign-out run: 3 rejected sign-outs' worth of stall with the option (about 1.2 s). */
 const PLAN: FailoverPlan = {
@@ -147,7 +157,7 @@ describe("durability: WAIT after every revocation", () => {
 
       it("with the link healthy, revocations resolve, and the replica has them as they do", async () => {
         const ns = freshNamespaces();
-        const adapter = await adapterOn(ns, { durability: DURABILITY, maxSessionsPerUser: 2 });
+        const adapter = await adapterOn(ns, { durability: HEALTHY, maxSessionsPerUser: 2 });
         await adapter.setSession(session("s1", "u", 1000 * 60));
         await adapter.setSession(session("s2", "u", 2000 * 60));
         await adapter.setSession(session("v1", "v"));
@@ -219,10 +229,9 @@ describe("durability: WAIT after every revocation", () => {
           assert.equal(await admin.get(key("d1")), null);
           assert.deepEqual(await admin.zRange(`${ns.userSession}:y`, 0, -1), ["d2"]);
 
-          // Without a cap, a login does not wait.
-          const started = performance.now();
+          // Without a cap, a login does not wait: with the link stalled, a WAIT would reject.
           await adapter.setSession(session("e1", "z"));
-          assert.ok(performance.now() - started < TIMEOUT, "a plain login does not wait");
+          assert.notEqual(await admin.get(key("e1")), null);
 
           // A retry on the same client waits for the first write too, and so rejects again.
           assertDurabilityError(
@@ -232,8 +241,14 @@ describe("durability: WAIT after every revocation", () => {
         } finally {
           replica.proxy.resume();
         }
-        // Once the link is back, the retry resolves, and the replica has the change.
-        await adapter.deleteSession("a1");
+        // Once the link is back, a retry resolves, and the replica has the change. The replica
+        // catches up on its own time (slower on a loaded machine), so the retry is repeated, as
+        // the README advises, up to HEALTHY_ATTEMPTS times.
+        for (let attempt = 1;; attempt++) {
+          const error = await adapter.deleteSession("a1").then(() => undefined, (e) => e);
+          if (error === undefined) break;
+          if (!(error instanceof DurabilityError) || attempt === HEALTHY_ATTEMPTS) throw error;
+        }
         assert.equal(await onReplica.get(key("a1")), null);
       });
 
@@ -323,8 +338,18 @@ describe("durability on a Redis Cluster: each WAIT goes to the primary that took
         const ms = performance.now() - started;
         assert.ok(error instanceof DurabilityError, `a DurabilityError, got ${String(error)}`);
         assert.match(error.message, /^deleteSession is applied on the primary, but 0 of 1/);
-        assert.ok(ms <= CLUSTER_TIMEOUT * 1.5, `rejected after ${ms.toFixed(0)} ms`);
-        for (const id of elsewhere) await adapter.deleteSession(id);
+        assert.ok(ms >= CLUSTER_TIMEOUT * 0.95, `rejected after ${ms.toFixed(0)} ms`);
+        assert.ok(ms <= CLUSTER_TIMEOUT * 5, `rejected after ${ms.toFixed(0)} ms`);
+        // Their WAITs go to healthy primaries: each resolves, at worst after a retry when a
+        // loaded machine makes a replica late. Sent to the frozen shard's primary instead, every
+        // attempt would reject.
+        for (const id of elsewhere) {
+          for (let attempt = 1;; attempt++) {
+            const error = await adapter.deleteSession(id).then(() => undefined, (e) => e);
+            if (error === undefined) break;
+            if (!(error instanceof DurabilityError) || attempt === HEALTHY_ATTEMPTS) throw error;
+          }
+        }
       } finally {
         process.kill(pid, "SIGCONT");
       }

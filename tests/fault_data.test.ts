@@ -7,7 +7,7 @@ import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { LuciaError } from "lucia-auth";
 import redis, { RedisOperationError } from "../mod.ts";
-import { freshNamespaces, HOUR, keysUnder, session, sleep, useRedis } from "./harness.ts";
+import { freshNamespaces, HOUR, keysUnder, session, sleep, useRedis } from "./helpers/harness.ts";
 import { changesNothing, checkInvariants, POLL_MS, waitUntil } from "./faults/harness.ts";
 import { SLACK_MS } from "./faults/budget.ts";
 import { FAULT_CLIENTS } from "./faults/clients.ts";

@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { createClient } from "redis4";
 import { LuciaError } from "lucia-auth";
 import redis, { DeadlineError, type SessionSchema } from "../mod.ts";
-import { freshNamespaces, session, sleep } from "./harness.ts";
+import { freshNamespaces, session, sleep } from "./helpers/harness.ts";
 import {
   checkInvariants,
   type KillableServer,

@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { Redis as Upstash } from "@upstash/redis";
 import { LuciaError } from "lucia-auth";
 import redis, { RedisOperationError } from "../mod.ts";
-import { evictionWarning } from "../src/server_check.ts";
-import { type Admin, freshNamespaces, keysUnder, session, useRedis } from "./harness.ts";
-import { rawCommand, type RedisServer, startRedisServer } from "../scripts/redis_server.ts";
+import { evictionWarning } from "../src/store/eviction_check.ts";
+import { type Admin, freshNamespaces, keysUnder, session, useRedis } from "./helpers/harness.ts";
+import { rawCommand, type RedisServer, startRedisServer } from "../scripts/redis/server.ts";
 import { changesNothing, checkInvariants, START_BUDGET_MS, waitUntil } from "./faults/harness.ts";
 import { FAULT_CLIENTS, type FaultClient } from "./faults/clients.ts";
 

@@ -7,12 +7,12 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { LuciaError } from "lucia-auth";
 import redis from "../mod.ts";
-import { toConnection } from "../src/client.ts";
-import * as commands from "../src/commands.ts";
-import { clientSuites } from "./client_suites.ts";
-import { startRedisServer } from "../scripts/redis_server.ts";
-import { freshNamespaces, HOUR, keysUnder, session, sleep, useRedis } from "./harness.ts";
-import { IOREDIS, type IoRedis, setupsIn } from "./setups.ts";
+import { toConnection } from "../src/clients/table.ts";
+import * as commands from "../src/clients/commands.ts";
+import { clientSuites } from "./helpers/client_suites.ts";
+import { startRedisServer } from "../scripts/redis/server.ts";
+import { freshNamespaces, HOUR, keysUnder, session, sleep, useRedis } from "./helpers/harness.ts";
+import { IOREDIS, type IoRedis, setupsIn } from "./helpers/setups.ts";
 
 clientSuites(setupsIn("ioredis"));
 

@@ -8,12 +8,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { redis } from "../mod.ts";
-import { toConnection } from "../src/client.ts";
-import { legacyEntryAction } from "../src/cli/migrate_rules.ts";
-import { convertLegacyIndex } from "../src/legacy.ts";
-import { keysFor } from "../src/options.ts";
-import { scriptRunner } from "../src/scripts.ts";
-import { freshNamespaces, HOUR, useRedis } from "./harness.ts";
+import { toConnection } from "../src/clients/table.ts";
+import { legacyEntryAction } from "../src/core/migrate_rules.ts";
+import { convertLegacyIndex } from "../src/store/cluster_legacy.ts";
+import { keysFor } from "../src/core/keys.ts";
+import { scriptRunner } from "../src/store/script_runner.ts";
+import { freshNamespaces, HOUR, useRedis } from "./helpers/harness.ts";
 
 const ctx = useRedis();
 const USER = 'u\n"é';

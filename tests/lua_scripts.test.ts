@@ -7,14 +7,14 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CLUSTER_SCRIPTS } from "../src/cluster_lua.ts";
-import { MIGRATE_SCRIPTS } from "../src/cli/migrate_lua.ts";
-import { defineScript, type ScriptDefinition } from "../src/lua_define.ts";
-import { chunked, idleOf, legacyEntry, mget, ownerOf } from "../src/lua_lib.ts";
-import { SCRIPTS } from "../src/lua.ts";
-import * as model from "../src/model.ts";
-import { commandsRun, undefinedNames } from "./lua_check.ts";
-import { useRedis } from "./harness.ts";
+import { CLUSTER_SCRIPTS } from "../src/lua/cluster.ts";
+import { MIGRATE_SCRIPTS } from "../src/lua/migrate.ts";
+import { defineScript, type ScriptDefinition } from "../src/lua/define.ts";
+import { chunked, idleOf, legacyEntry, mget, ownerOf } from "../src/lua/helpers.ts";
+import { SCRIPTS } from "../src/lua/single.ts";
+import * as model from "../src/core/model.ts";
+import { commandsRun, undefinedNames } from "./helpers/lua_check.ts";
+import { useRedis } from "./helpers/harness.ts";
 
 const ALL: ScriptDefinition[] = [
   ...SCRIPTS,
@@ -163,14 +163,14 @@ describe("the rules about stored values", () => {
   });
 });
 
-describe("the README's ACL section", () => {
+describe("the ACL section of docs/server.md", () => {
   it("lists exactly the commands the scripts' definitions declare", async () => {
     const { readFileSync } = await import("node:fs");
-    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const readme = readFileSync(new URL("../docs/server.md", import.meta.url), "utf8");
     const listed = /<!-- script-commands -->([\s\S]*?)<!-- \/script-commands -->/.exec(readme);
-    assert.ok(listed, "the README marks its list of script commands");
+    assert.ok(listed, "docs/server.md marks its list of script commands");
     const names = [...listed[1].matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]);
-    const { SCRIPT_COMMANDS } = await import("../src/lua_commands.ts");
+    const { SCRIPT_COMMANDS } = await import("../src/lua/commands.ts");
     assert.deepEqual(names, [...SCRIPT_COMMANDS]);
   });
 });

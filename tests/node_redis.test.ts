@@ -7,9 +7,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createClient as createClient4 } from "redis4";
 import redis from "../mod.ts";
-import { clientSuites } from "./client_suites.ts";
-import { useRedis } from "./harness.ts";
-import { setupsIn } from "./setups.ts";
+import { clientSuites } from "./helpers/client_suites.ts";
+import { useRedis } from "./helpers/harness.ts";
+import { setupsIn } from "./helpers/setups.ts";
 
 clientSuites(setupsIn("node-redis"));
 

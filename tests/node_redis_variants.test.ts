@@ -4,7 +4,7 @@
  * the contract suite and the connection checks (reply shapes, errors, NOSCRIPT reload, exact
  * round trips).
  */
-import { clientSuites } from "./client_suites.ts";
-import { setupsIn } from "./setups.ts";
+import { clientSuites } from "./helpers/client_suites.ts";
+import { setupsIn } from "./helpers/setups.ts";
 
 clientSuites(setupsIn("node-redis variants"));

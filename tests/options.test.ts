@@ -7,8 +7,8 @@ import { createClient } from "redis4";
 import { Redis as Upstash } from "@upstash/redis";
 import redis, { type RedisSessionAdapterOptions } from "../mod.ts";
 import redisV2 from "../v2.ts";
-import { shortId } from "../src/errors.ts";
-import { useRedis } from "./harness.ts";
+import { shortId } from "../src/core/errors.ts";
+import { useRedis } from "./helpers/harness.ts";
 
 // Never connected: creating an adapter must not talk to Redis (node-redis would reject with
 // "The client is closed" if it tried).

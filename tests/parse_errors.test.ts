@@ -10,9 +10,9 @@ import fc from "fast-check";
 import { LuciaError } from "lucia-auth";
 import redis, { InvalidSessionDataError } from "../mod.ts";
 import redisV2 from "../v2.ts";
-import { shortId } from "../src/errors.ts";
-import { jsonFault, notJson } from "../src/session.ts";
-import { freshNamespaces, session, useRedis } from "./harness.ts";
+import { shortId } from "../src/core/errors.ts";
+import { jsonFault, notJson } from "../src/core/session.ts";
+import { freshNamespaces, session, useRedis } from "./helpers/harness.ts";
 import { FAULT_CLIENTS } from "./faults/clients.ts";
 
 /** A 40-character id, as Lucia makes them; random, so that no stack frame or path holds a piece. */

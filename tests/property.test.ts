@@ -25,7 +25,7 @@ import redis, {
   type RedisSessionAdapter,
   type SessionSchema,
 } from "../mod.ts";
-import { type Admin, freshNamespaces, keysUnder, useRedis } from "./harness.ts";
+import { type Admin, freshNamespaces, keysUnder, useRedis } from "./helpers/harness.ts";
 import { checkInvariants } from "./faults/harness.ts";
 import { FAULT_CLIENTS } from "./faults/clients.ts";
 import {
@@ -37,7 +37,7 @@ import {
   snapshotAll,
   snapshotDiff,
   USER_ID_CLASSES,
-} from "./hostile.ts";
+} from "./helpers/hostile.ts";
 
 const env = (name: string) =>
   (globalThis as { process?: { env: Record<string, string> } }).process

@@ -21,8 +21,8 @@ import redis, {
   type StoredSession,
 } from "../mod.ts";
 import { createClient } from "redis4";
-import { useRedis } from "./harness.ts";
-import { memoryUserAdapter } from "./memory_user_adapter.ts";
+import { useRedis } from "./helpers/harness.ts";
+import { memoryUserAdapter } from "./helpers/memory_user_adapter.ts";
 
 /** Compiles only when `A` is assignable to `B`; `true` at runtime. */
 function assignable<A, B>(..._witness: A extends B ? [] : [never]): true {

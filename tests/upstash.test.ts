@@ -9,11 +9,11 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "@upstash/redis";
 import redis from "../mod.ts";
-import { JSON_LOOKALIKES } from "./client_checks.ts";
-import { clientSuites } from "./client_suites.ts";
-import { freshNamespaces, keysUnder, useRedis } from "./harness.ts";
-import { setupsIn } from "./setups.ts";
-import { startUpstashGateway, type UpstashGateway } from "./upstash_gateway.ts";
+import { JSON_LOOKALIKES } from "./helpers/client_checks.ts";
+import { clientSuites } from "./helpers/client_suites.ts";
+import { freshNamespaces, keysUnder, useRedis } from "./helpers/harness.ts";
+import { setupsIn } from "./helpers/setups.ts";
+import { startUpstashGateway, type UpstashGateway } from "./helpers/upstash_gateway.ts";
 
 clientSuites(setupsIn("Upstash"));
 

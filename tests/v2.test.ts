@@ -4,9 +4,9 @@
  * then duplicate ids and the atomic updateSession (tests/v2/suite.ts).
  */
 import { before, describe } from "node:test";
-import { CLIENT_SETUPS } from "./setups.ts";
-import { CLUSTER_SETUPS, useRedisCluster } from "./cluster_harness.ts";
-import { useRedis } from "./harness.ts";
+import { CLIENT_SETUPS } from "./helpers/setups.ts";
+import { CLUSTER_SETUPS, useRedisCluster } from "./helpers/cluster_harness.ts";
+import { useRedis } from "./helpers/harness.ts";
 import { type V2Context, v2Groups } from "./v2/suite.ts";
 
 for (const setup of CLIENT_SETUPS) {

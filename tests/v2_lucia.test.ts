@@ -12,7 +12,7 @@ import { redis as redis212 } from "adapter-session-redis-v2";
 import { LuciaError as LuciaErrorV1 } from "lucia-auth";
 import redisV1 from "../mod.ts";
 import redis, { type LuciaV2SessionAdapterFunction } from "../v2.ts";
-import { freshNamespaces, keysUnder, sleep, useRedis } from "./harness.ts";
+import { freshNamespaces, keysUnder, sleep, useRedis } from "./helpers/harness.ts";
 import { checkInvariants } from "./faults/harness.ts";
 import { memoryUserAdapterV2 } from "./v2/memory_user_adapter.ts";
 

@@ -1,13 +1,11 @@
 /**
- * The `counts` mode: commands and round trips per operation (counting wrapper), cross-checked
- * against MONITOR, with the commands Lua scripts ran.
+ * The `counts` mode: commands and round trips per operation (counting wrapper, bench/counting.ts).
  *
  * @module
  */
 import { resetCounts } from "../counting.ts";
-import { openMonitor } from "../monitor.ts";
 import type { Admin, Family } from "./clients.ts";
-import { check, opLabel } from "./common.ts";
+import { opLabel } from "./common.ts";
 import { prepare, prepFor, supports } from "./prepare.ts";
 import type { CountRecord, LoadConfig, OpSpec } from "./types.ts";
 
@@ -27,7 +25,6 @@ function countSpecs(config: LoadConfig): OpSpec[] {
 /** Counts the commands and round trips of every operation of every subject. */
 export async function counts(config: LoadConfig, families: Family[], admin: Admin) {
   const out: CountRecord[] = [];
-  const direct = new URL(config.directUrl);
   for (const family of families.filter((f) => config.countClients.includes(f.kind))) {
     for (const key of family.subjects.keys()) {
       if (key === "ours2") continue;
@@ -44,32 +41,20 @@ export async function counts(config: LoadConfig, families: Family[], admin: Admi
         const prepared = await prepare(spec, subject, prep, m);
         resetCounts(counts);
         let shape = "";
-        // MONITOR slows every command (scripts' inner ones too): open it only for this.
-        const monitor = await openMonitor(direct.hostname, Number(direct.port));
-        const seen = await monitor.between(async () => {
-          for (let i = 0; i < m; i++) {
-            await prepared.run(i);
-            // The first op's commands, by round trip, e.g. "GET → DEL+SREM".
-            if (i === 0) shape = counts.trips.map((trip) => trip.join("+")).join(" → ");
-          }
-        }).finally(() => monitor.close());
+        for (let i = 0; i < m; i++) {
+          await prepared.run(i);
+          // The first op's commands, by round trip, e.g. "GET → DEL+SREM".
+          if (i === 0) shape = counts.trips.map((trip) => trip.join("+")).join(" → ");
+        }
         await prepared.verify();
-        const record: CountRecord = {
+        out.push({
           client: family.kind,
           subject: key,
           op: opLabel(spec),
           commands: counts.commands / m,
           roundTrips: counts.roundTrips / m,
-          monitorCommands: seen.client.length / m,
-          scriptCommands: seen.script.length / m,
           shape,
-        };
-        check(
-          record.commands === record.monitorCommands,
-          `${key} ${opLabel(spec)}: the counting wrapper saw ${record.commands} commands per ` +
-            `op, MONITOR ${record.monitorCommands}`,
-        );
-        out.push(record);
+        });
       }
     }
   }

@@ -38,12 +38,9 @@ interface Slot {
 const SLICE_MS = 25;
 
 /**
- * Runs the subjects of one measurement until each has run `timeMs` (or used its pool). They
- * take turns in slices, in an order that rotates each round, so that a burst of other work on
- * the machine lands on all of them alike rather than on whichever ran then: slices of
- * {@linkcode SLICE_MS} at concurrency 1, and of a third of `timeMs` at higher concurrency
- * (where each slice ramps its requests up and down; a slow operation's slice lasts at least
- * as long as its in-flight requests take).
+ * Runs the subjects of one measurement until each has run `timeMs` (or used its pool), taking
+ * turns in slices in a rotating order (bench/README.md says why): {@linkcode SLICE_MS} at
+ * concurrency 1, a third of `timeMs` above.
  */
 async function runSlots(slots: Slot[], c: number, timeMs: number, pid: number): Promise<void> {
   const slice = c === 1 ? SLICE_MS : Math.max(SLICE_MS, timeMs / 3);

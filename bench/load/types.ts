@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { SubjectKey } from "../subjects.ts";
+import type { Subject, SubjectKey } from "../subjects.ts";
 
 /** Which client the subjects use. */
 export type ClientKind = "node-redis" | "bun";
@@ -14,13 +14,7 @@ export type ClientKind = "node-redis" | "bun";
  * renews a session, both expiries (`{ active_expires, idle_expires }`, one day later).
  */
 export interface OpSpec {
-  op:
-    | "setSession"
-    | "getSession"
-    | "getSessionsByUserId"
-    | "deleteSession"
-    | "deleteSessionsByUserId"
-    | "updateSession";
+  op: Exclude<keyof Subject, "key" | "client">;
   k?: number;
   update?: UpdateKind;
 }
@@ -30,7 +24,7 @@ export type UpdateKind = "country" | "renewal";
 
 /** What bench/run.ts asks for. */
 export interface LoadConfig {
-  modes: ("throughput" | "counts" | "memory" | "rtt")[];
+  modes: ("throughput" | "counts" | "memory")[];
   /** Where the measured clients connect (redis-server, or the latency proxy in front of it). */
   url: string;
   /** redis-server itself: for flushing, INFO and preparing data. */
@@ -92,10 +86,6 @@ export interface CountRecord {
   commands: number;
   /** Round trips per op, from the counting wrapper. */
   roundTrips: number;
-  /** Client-issued commands per op as MONITOR saw them (the cross-check). */
-  monitorCommands: number;
-  /** Commands Lua scripts ran per op, as MONITOR saw them. */
-  scriptCommands: number;
   /** The commands of one op, e.g. "EVALSHA" or "GET → DEL+SREM". */
   shape: string;
 }
@@ -124,12 +114,6 @@ export interface RetainedRecord {
   keysLeft: number;
 }
 
-/** PING round trips. */
-export interface RttRecord {
-  direct: { p50: number; p99: number };
-  measured: { p50: number; p99: number };
-}
-
 /** What the load script writes. */
 export interface LoadResult {
   run: string;
@@ -139,5 +123,4 @@ export interface LoadResult {
   counts: CountRecord[];
   memory: MemoryRecord[];
   retained: RetainedRecord[];
-  rtt?: RttRecord;
 }

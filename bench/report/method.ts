@@ -1,14 +1,17 @@
 /**
- * The opening of bench/RESULTS.md: where and with what the run ran, and how it measured.
+ * The opening of bench/RESULTS.md: where and with what the run ran, and its parameters (how
+ * each figure is measured: bench/README.md).
  *
  * @module
  */
-import { fmtInt, fmtMs } from "./format.ts";
+import { fmtInt } from "./format.ts";
 import type { RunData } from "./run_data.ts";
 
 /** The title, the machine, Redis, runtimes, client and subjects. */
 export function introSection(data: RunData): string[] {
   const v = data.versions;
+  const m = data.machine;
+  const runtimes = [...new Set(data.results.map((r) => `${r.runtime} ${r.runtimeVersion}`))];
   return [
     "# Benchmark results",
     "",
@@ -17,81 +20,34 @@ export function introSection(data: RunData): string[] {
     data.smoke ? "**Smoke run: tiny N, figures meaningless.**\n" : "",
     `Run on ${data.date}, ${data.elapsedSeconds.toFixed(0)} s in all.`,
     "",
-    `- Machine: ${data.machine.cpu}, ${data.machine.cores} cores, ` +
-    `${data.machine.memoryGiB.toFixed(1)} GiB, Linux ${data.machine.kernel}; load average ` +
-    `${data.machine.loadBefore.map((x) => x.toFixed(2)).join(" ")} before, ` +
-    `${data.machine.loadAfter.map((x) => x.toFixed(2)).join(" ")} after.`,
+    `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB, Linux ${m.kernel}; ` +
+    `load average ${m.loadBefore.map((x) => x.toFixed(2)).join(" ")} before, ` +
+    `${m.loadAfter.map((x) => x.toFixed(2)).join(" ")} after.`,
     `- Redis ${data.redis} (private redis-server on loopback, persistence off, default config).`,
-    `- Runtimes: ${
-      data.results.filter((r, i, a) => a.findIndex((x) => x.runtime === r.runtime) === i)
-        .map((r) => `${r.runtime} ${r.runtimeVersion}`).join(", ")
-    }.`,
+    `- Runtimes: ${runtimes.join(", ")}.`,
     `- Client: ${v.client}; Bun's built-in RedisClient (Bun ${v.bun}) where named.`,
-    `- Subjects: **this adapter** (${v.ours}); **this adapter, run again (A/A control)**: a ` +
-    "second instance of the same adapter on the same connection, measured for getSession " +
-    "only over node-redis, so its ratio to the first shows the noise; the " +
-    "**raw floor**: the raw client doing the least (SET … PXAT; GET + JSON.parse; DEL; and " +
-    "for getSessionsByUserId one `SORT_RO userSession:<id> BY nosort GET # GET session:*` " +
-    "+ JSON.parse over this adapter's own index, without pruning); **adapter 2.1.2** " +
-    `(${v.v2}, built for Lucia v2, same five operations on the same client); ` +
-    `**${v.connect}** with ${v.expressSession} (get/set/destroy only); **this adapter, ` +
-    "Lucia v2 entry** (v2.ts, same storage core: counted, and measured for memory and server " +
-    "cost, beside 2.1.2 in its own section, not for throughput). A Redis Cluster, in its own " +
-    "section, has this adapter and 2.1.2 only.",
+    `- Subjects: **this adapter** (${v.ours}), and run again as an A/A control (the noise); ` +
+    `the **raw floor** (the raw client doing the least); **adapter 2.1.2** (${v.v2}); ` +
+    `**${v.connect}** with ${v.expressSession} (get/set/destroy only); **this adapter, Lucia ` +
+    "v2 entry** (v2.ts; counted and measured for memory beside 2.1.2 in its own section). " +
+    "What each does: [bench/README.md](README.md#subjects).",
     "",
   ];
 }
 
-/** The "Method" section. */
+/** The "Method" section: this run's parameters; the method itself is in bench/README.md. */
 export function methodSection(data: RunData): string[] {
+  const c = data.config;
   return [
     "## Method",
     "",
-    `- Throughput: each operation runs on **one connection** at concurrency 1 and 256 ` +
-    `(256 async callers sharing the connection; node-redis and Bun's client pipeline what ` +
-    `they are given in the same tick). A measurement is bounded to ` +
-    `${data.config.durationMs} ms per subject and a fixed count. Every subject is warmed up ` +
-    `first. Each figure is the **median of ${data.config.repeats} repeats**. Within a ` +
-    "repeat the subjects of an operation run in the same stretch of time: at c=1 they take " +
-    "turns in 25 ms slices (order rotating every round), so that bursts of other work on " +
-    "the machine land on all of them alike; at c=256 in thirds of the time bound (each " +
-    "slice ramps 256 requests up and down). Every ratio is the median of per-repeat " +
-    "ratios: figures from the same run, taken side by side.",
-    `- p50/p99: per-operation latency over all operations of a measurement (at c=256 it ` +
-    `includes queueing behind the other 255), median over repeats.`,
-    "- Sessions: 40-character ids, 15-character user ids (Lucia's lengths), the four Lucia " +
-    "fields; setSession writes 2 sessions per user; reads cycle over 5,000 stored sessions.",
-    "- Commands per operation: a counting wrapper (a Proxy) around the client counts the " +
-    "commands each operation asks the client to send, cross-checked against `MONITOR` " +
-    "(the run fails if they differ). `MONITOR` also shows the commands Lua scripts run " +
-    "inside an `EVALSHA`, listed separately: they cost Redis CPU, not round trips.",
-    "- **Round trip**: during one operation run alone, a round trip begins whenever the " +
-    "operation sends a command while none of its earlier commands is awaiting a reply; " +
-    "commands sent together (`Promise.all`, which the clients auto-pipeline into one write) " +
-    "share it. So it is the number of network latencies the operation must wait through.",
-    "- Redis µs/op: CPU time redis-server's main thread used during a measurement " +
-    "(`/proc/<pid>/schedstat`, network I/O and command parsing included), divided by the " +
-    "operations done. At c=256 Redis is busy and this is its cost per operation when it is " +
-    "the bottleneck; at c=1 it idles between requests and each wake-up costs more.",
-    `- Memory per live session: the slope of \`used_memory\` from ${
-      fmtInt(data.config.memorySessions / 10)
-    } to ${fmtInt(data.config.memorySessions)} sessions stored through the subject on a ` +
-    "flushed database (scripts loaded first), at 1 and at 10 sessions per user, each point " +
-    "read after every user's sessions were listed once (getSessionsByUserId), as Lucia 1.x " +
-    "does on every login. Retained " +
-    `after expiry: ${fmtInt(data.config.memorySessions)} sessions made to expire ` +
-    `${data.config.expireMs} ms ahead, a wait past every expiry, a full SCAN (which deletes ` +
-    "each expired key it visits), a pause for Redis's cron to shrink its tables; then the " +
-    "keys left, and `used_memory` minus `used_memory` after a FLUSHALL right after.",
-    data.latency
-      ? `- Latency mode: \`tc netem\` is not available on this kernel (no sch_netem), so a ` +
-        `TCP delay proxy (${data.latency.proxy}) sits between client and redis-server and ` +
-        `holds each request ${data.latency.delayUs} µs (calibrated so the added PING round ` +
-        `trip is ~1 ms). Measured PING p50: ${fmtMs(data.latency.direct.p50)} ms direct, ` +
-        `${fmtMs(data.latency.proxied.p50)} ms through the proxy, so **+${
-          fmtMs(data.latency.proxied.p50 - data.latency.direct.p50)
-        } ms per round trip**. ${data.config.latencyRepeats} repeats, Node only.`
-      : "- Latency mode: not run.",
+    `Throughput: one connection per subject, concurrency ${c.concurrencies.join(" and ")}, ` +
+    `${c.durationMs} ms per measurement, the **median of ${c.repeats} repeats** (ratios: the ` +
+    "median of per-repeat ratios, subjects measured side by side). Commands and round trips: " +
+    "a counting wrapper around the client. Memory: the slope of `used_memory` from " +
+    `${fmtInt(c.memorySessions / 10)} to ${fmtInt(c.memorySessions)} sessions; retained ` +
+    `after expiry: ${fmtInt(c.memorySessions)} sessions expiring ${c.expireMs} ms ahead. ` +
+    "How each figure is measured, in full: [bench/README.md](README.md#method).",
     "",
   ];
 }

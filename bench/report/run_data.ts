@@ -1,12 +1,10 @@
 /**
- * What bench/run.ts records of a run, and bench/report.ts renders.
+ * What bench/run.ts records of a run, and bench/report.ts renders (research/run.ts writes the
+ * same shape, with its own parts).
  *
  * @module
  */
-import type { ClusterResult } from "../cluster/types.ts";
 import type { LoadResult } from "../load/types.ts";
-import type { ServerResult } from "../server/types.ts";
-import type { MigrateResult } from "./migrate.ts";
 
 /** Everything a full run produced, plus where and with what it ran. */
 export interface RunData {
@@ -26,23 +24,16 @@ export interface RunData {
     repeats: number;
     durationMs: number;
     concurrencies: number[];
-    latencyRepeats: number;
+    /** The research harness's latency run (research/run.ts); absent from bench runs. */
+    latencyRepeats?: number;
     memorySessions: number;
     expireMs: number;
   };
-  latency?: {
-    proxy: string;
-    delayUs: number;
-    /** PING p50/p99 directly and through the proxy, measured by the latency run's client. */
-    direct: { p50: number; p99: number };
-    proxied: { p50: number; p99: number };
-  };
   results: LoadResult[];
-  /** The server modes (bench/server.ts), when they ran. */
-  server?: ServerResult;
-  /** The cluster mode (bench/cluster.ts), when it ran. */
-  cluster?: ClusterResult;
-  /** The migrate benchmark (bench/migrate.ts), when it ran. */
-  migrate?: MigrateResult;
+  /** The research harness's parts (research/run.ts; research/report.ts renders them). */
+  server?: unknown;
+  cluster?: unknown;
+  migrate?: unknown;
+  latency?: unknown;
   elapsedSeconds: number;
 }

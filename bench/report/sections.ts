@@ -1,14 +1,23 @@
 /**
- * The tables of bench/RESULTS.md after its goals: commands per operation, Redis memory,
- * throughput per runtime and with added latency, and versions.
+ * The tables of bench/RESULTS.md: commands and round trips per operation, Redis memory,
+ * throughput per runtime, versions, and where the research figures are.
  *
  * @module
  */
 import type { CountRecord } from "../load/types.ts";
-import { SUBJECT_KEYS, SUBJECT_NAMES } from "../subjects.ts";
+import { SUBJECT_KEYS, SUBJECT_NAMES, type SubjectKey } from "../subjects.ts";
 import { Figures, throughputTable } from "./figures.ts";
-import { fmtInt, fmtMs, fmtNum, fmtRatio, signed, table } from "./format.ts";
+import { fmtInt, fmtNum, fmtRatio, signed, table } from "./format.ts";
 import type { RunData } from "./run_data.ts";
+
+/** A shape with repeats counted: `SMEMBERS → GET+GET+GET` becomes `SMEMBERS → 3 GET`. */
+function shortShape(shape: string): string {
+  return shape.split(" → ").map((trip) => {
+    const n = new Map<string, number>();
+    for (const name of trip.split("+")) n.set(name, (n.get(name) ?? 0) + 1);
+    return [...n].map(([name, c]) => (c === 1 ? name : `${c} ${name}`)).join("+");
+  }).join(" → ");
+}
 
 /** Commands and round trips per operation, one row per record. */
 export function countsTable(counts: CountRecord[]): string {
@@ -17,57 +26,45 @@ export function countsTable(counts: CountRecord[]): string {
     `${SUBJECT_NAMES[c.subject]}${c.client === "bun" ? " (Bun RedisClient)" : ""}`,
     fmtNum(c.commands),
     fmtNum(c.roundTrips),
-    fmtNum(c.monitorCommands),
-    fmtNum(c.scriptCommands),
-    c.shape.length > 60 ? c.shape.slice(0, 57).replace(/\+[A-Z]*$/, "") + "+…" : c.shape,
+    shortShape(c.shape),
   ]);
-  return table(
-    [
-      "operation",
-      "subject",
-      "commands/op",
-      "round trips/op",
-      "MONITOR: client commands/op",
-      "MONITOR: commands run by scripts/op",
-      "commands of one op (→ = next round trip)",
-    ],
-    rows,
-    ["---", "---", "--:", "--:", "--:", "--:", "---"],
-  );
+  const header = ["operation", "subject", "commands/op", "round trips/op", "commands of one op"];
+  return table(header, rows, ["---", "---", "--:", "--:", "---"]);
 }
 
-/** The "Commands and round trips per operation" section. */
+/** The "Commands and round trips per operation" section: by operation, then subject. */
 export function countsSection(data: RunData): string[] {
-  const nodeRedis = data.results.find((r) => r.counts.some((c) => c.client === "node-redis"))
-    ?.counts ?? [];
-  // The Lucia v2 entry and updateSession have their own section (v2_entry.ts).
-  const counts = [
-    ...nodeRedis.filter((c) =>
-      c.client === "node-redis" && c.subject !== "oursV2" && !c.op.startsWith("updateSession")
-    ),
-    ...data.results.flatMap((r) => r.counts).filter((c) =>
-      c.client === "bun" && c.subject === "ours"
-    ),
-  ];
+  const all = data.results.flatMap((r) => r.counts).filter((c) =>
+    c.client === "node-redis" || c.subject === "ours"
+  );
+  const ops = [...new Set(all.map((c) => c.op))];
+  const rank = (c: CountRecord) =>
+    ops.indexOf(c.op) * 100 + SUBJECT_KEYS.indexOf(c.subject) + (c.client === "bun" ? 50 : 0);
+  const counts = all.sort((a, b) => rank(a) - rank(b));
+  if (!counts.length) return [];
   return [
     "## Commands and round trips per operation",
     "",
-    "The by-user operations at 1, 10 and 100 sessions per user. node-redis unless named.",
+    "The by-user operations at 1, 10 and 100 sessions per user; updateSession (Lucia v2's " +
+    "sixth operation: an attribute, and a renewal of both expiries) for the Lucia v2 entry " +
+    "and 2.1.2. node-redis unless named. In the last column, → begins the next round trip.",
     "",
     countsTable(counts),
     "",
   ];
 }
 
-/** The "Redis memory" section, if memory was measured. */
-export function memorySection(data: RunData): string[] {
-  // The Lucia v2 entry has its own section (v2_entry.ts).
-  const memory = data.results.flatMap((r) => r.memory).filter((m) => m.subject !== "oursV2");
-  const retained = data.results.flatMap((r) => r.retained).filter((m) => m.subject !== "oursV2");
-  if (!memory.length) return [];
+/** Memory per live session and retained after expiry: a row per subject in `subjects`. */
+export function memoryTable(
+  data: RunData,
+  subjects: readonly SubjectKey[],
+  name: (s: SubjectKey) => string = (s) => SUBJECT_NAMES[s],
+): string {
+  const memory = data.results.flatMap((r) => r.memory).filter((m) => subjects.includes(m.subject));
+  const retained = data.results.flatMap((r) => r.retained);
   const ks = [...new Set(memory.map((m) => m.k))];
-  const rows = SUBJECT_KEYS.filter((s) => memory.some((m) => m.subject === s)).map((s) => {
-    const row = [SUBJECT_NAMES[s]];
+  const rows = subjects.filter((s) => memory.some((m) => m.subject === s)).map((s) => {
+    const row = [name(s)];
     for (const k of ks) {
       const m = memory.find((x) => x.subject === s && x.k === k);
       row.push(
@@ -84,7 +81,6 @@ export function memorySection(data: RunData): string[] {
     );
     return row;
   });
-  const n = memory[0].sessions;
   const header = ["subject"];
   for (const k of ks) {
     header.push(
@@ -93,16 +89,24 @@ export function memorySection(data: RunData): string[] {
       `keys/session, ${k}/user`,
     );
   }
-  const rk = retained[0];
+  const rk = retained.find((x) => subjects.includes(x.subject));
   header.push(
     `retained B after ${rk ? fmtInt(rk.sessions) : ""} expired (${rk ? rk.k : ""}/user)`,
     "used_memory vs before",
     "keys left",
   );
+  return table(header, rows);
+}
+
+/** The "Redis memory" section, if memory was measured. */
+export function memorySection(data: RunData): string[] {
+  const memory = data.results.flatMap((r) => r.memory);
+  if (!memory.length) return [];
+  const n = memory[0].sessions;
   return [
     "## Redis memory",
     "",
-    table(header, rows),
+    memoryTable(data, SUBJECT_KEYS),
     "",
     `B/session is the slope of \`used_memory\` from ${fmtInt(n / 10)} to ${fmtInt(n)} live ` +
     'sessions (what each further session costs); "from empty" divides the whole delta ' +
@@ -112,12 +116,15 @@ export function memorySection(data: RunData): string[] {
     "outside the keyspace are in both reads and cancel out). 64 B is the main and expires " +
     "hash tables at their minimum size, as the raw floor (which stores nothing but the " +
     'sessions) shows. "used_memory vs before" compares with before the sessions were ' +
-    "created, buffers the run grew (or shrank) included: a few KB either way are those.",
+    "created, buffers the run grew (or shrank) included: a few KB either way are those. " +
+    "2.1.2's index is a set with no expiry: once every session has expired each user's set " +
+    "is left behind (its keys left are the users); this adapter's indexes expire with their " +
+    "user's longest-lived session.",
     "",
   ];
 }
 
-/** A throughput section per loopback run (with Bun's client beside node-redis), then latency. */
+/** A throughput section per loopback run (with Bun's client beside node-redis). */
 export function throughputSections(data: RunData): string[] {
   const lines: string[] = [];
   const push = (...s: string[]) => lines.push(...s);
@@ -157,29 +164,14 @@ export function throughputSections(data: RunData): string[] {
         "",
         table(header, rows, header.map((_, i) => (i < 2 ? "---" : "--:"))),
         "",
-        "RedisClient figures in full (ratios against the floor on the same client):",
-        "",
-        throughputTable(f, "bun", data.config.concurrencies),
-        "",
       );
     }
   }
 
-  const lat = data.results.find((r) => r.run === "latency");
-  if (lat && data.latency) {
-    push(
-      `## Throughput and latency: ${lat.runtime} ${lat.runtimeVersion}, node-redis, +${
-        fmtMs(data.latency.proxied.p50 - data.latency.direct.p50)
-      } ms per round trip`,
-      "",
-      throughputTable(new Figures(lat.measurements), "node-redis", data.config.concurrencies),
-      "",
-    );
-  }
   return lines;
 }
 
-/** The "Versions" section and how to rerun. */
+/** The "Versions" section. */
 export function versionsSection(data: RunData): string[] {
   return [
     "## Versions",
@@ -190,15 +182,23 @@ export function versionsSection(data: RunData): string[] {
       ["---", "---"],
     ),
     "",
-    "Rerun with `deno task bench` (needs redis-server on PATH; `cc` for the precise latency " +
-    "proxy, else a Bun fallback; valgrind for the instruction counts, which are skipped " +
-    "without it). Options: `--repeats=N`, `--duration=MS`, `--runtimes=deno,bun,node`, " +
-    "`--no-latency`, `--server=cost,worst,saturation,instructions,variants` (the server " +
-    "modes; `--server=` for none), `--processes=N` (saturation clients), " +
-    "`--server-repeats=N`, `--server-subjects=…`, `--server-ops=…` (only those subjects and " +
-    "cells), `--cluster=counts,cost` or `--no-cluster`, `--cluster-repeats=N`, `--out=NAME` " +
-    "(a partial run's files in bench/.runs/ instead of this one); `--render` rebuilds this file " +
-    "from the last run's JSON.",
+  ];
+}
+
+/** How to rerun, and where the research harness's figures are. */
+export function rerunSection(): string[] {
+  return [
+    "## Rerun, and the research figures",
+    "",
+    "`npm run bench` (needs redis-server on PATH) reruns this page; `npm run bench:smoke` " +
+    "checks that it runs; `deno run -A bench/report.ts --from bench/RESULTS.json` redraws it " +
+    "from the run's JSON. Options and the method: [bench/README.md](README.md).",
+    "",
+    "What each operation costs the Redis server (commandstats, CPU, callgrind instructions, " +
+    "previous designs, saturation, worst case), Redis Cluster and `migrate` figures, " +
+    "throughput with ~1 ms added per round trip, and the design goals judged on them: " +
+    "[research/RESULTS.md](../research/RESULTS.md), from `deno run -A research/run.ts`, or " +
+    "redrawn from this run's JSON by `deno run -A research/report.ts --from bench/RESULTS.json`.",
     "",
   ];
 }

@@ -1,17 +1,21 @@
 /**
  * Step 6b of scripts/build_npm.ts: the package's `bin` (the command line), as npm installed it in
- * the consumer project (`node_modules/.bin/adapter-session-redis`, what `npx` runs): `--help`
- * exits 0, `stats --json` against a redis-server prints only JSON with the session seeded for
- * it, and a bad option exits 2 with one line on stderr.
+ * the consumer project (`node_modules/.bin/adapter-session-redis`, what `npx` runs): `--help` exits
+ * 0, `stats --json` against a redis-server prints only JSON with the session seeded for it, and a
+ * bad option exits 2 with one line on stderr. Then on fronts that are not Redis
+ * (tests/helpers/fake_servers.ts: one that closes the connection, one that answers in HTTP, one
+ * that says nothing), on Node and on Bun (as `bunx` runs it): exit 1 with one line, each.
  *
  * @module
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
-import type { RedisServer } from "../redis_server.ts";
-import { rawCommand } from "../redis_server.ts";
-import { fail, step } from "./common.ts";
+import type { RedisServer } from "../redis/server.ts";
+import { rawCommand } from "../redis/server.ts";
+import { type FakeKind, startFakeServer } from "../../tests/helpers/fake_servers.ts";
+import { BIN as TOOLS, BuildError, fail, step } from "./common.ts";
 import { BIN } from "./manifest.ts";
 
 /** Runs the installed bin; its exit code and output. */
@@ -59,5 +63,76 @@ export async function binRuns(consumer: string, server: RedisServer): Promise<st
   return [
     `bin ${BIN.name} (node_modules/.bin, as npx runs it): --help exits 0, stats --json prints ` +
     "only JSON (1 session found), a bad option exits 2 with one line",
+    await binOnFakeFronts(consumer),
   ];
+}
+
+/** What the bin must say on each fake front, after `cannot connect to <url>: `. */
+const FRONTS: readonly { kind: FakeKind; timeout: number; says: RegExp }[] = [
+  // A timeout a passing run never reaches: only the server's own behaviour may end these two (a
+  // bin that waited for the timeout would say so, and fail the check).
+  { kind: "closing", timeout: 60_000, says: /the server closed the connection/ },
+  {
+    kind: "http",
+    timeout: 60_000,
+    says: /does not speak the Redis protocol \(it answered in HTTP\)/,
+  },
+  { kind: "silent", timeout: 300, says: /no Redis reply within 300 ms/ },
+];
+
+/**
+ * The installed bin on each fake front, on Node and on Bun (the repository's, when installed):
+ * `stats` and `doctor` exit 1 with exactly one line on stderr saying why. On Bun the bundle is
+ * the main module: a second run of the command (a second line) would show here.
+ */
+async function binOnFakeFronts(consumer: string): Promise<string> {
+  const bin = path.join(consumer, "node_modules", ".bin", BIN.name);
+  const bun = path.join(TOOLS, "bun");
+  const runtimes: [string, string[]][] = [["node", [bin]]];
+  if (fs.existsSync(bun)) runtimes.push([bun, [bin]]);
+  for (const front of FRONTS) {
+    const fake = await startFakeServer(front.kind);
+    try {
+      for (const [runtime, args] of runtimes) {
+        for (const command of ["stats", "doctor"]) {
+          const all = [...args, command, "--connect-timeout", String(front.timeout)];
+          const r = await runAsync(runtime, all, fake.url);
+          const line = new RegExp(`^${BIN.name}: cannot connect to ${fake.url}: [^\n]+\n$`);
+          if (
+            r.code !== 1 || r.stdout !== "" || !line.test(r.stderr) || !front.says.test(r.stderr)
+          ) {
+            fail(
+              `${path.basename(runtime)} ${BIN.name} ${command} on a front that is ${front.kind} ` +
+                `exited with ${r.code}, stdout ${JSON.stringify(r.stdout)}, stderr ` +
+                `${JSON.stringify(r.stderr)} (expected exit 1 and one line matching ${front.says})`,
+            );
+          }
+        }
+      }
+    } finally {
+      await fake.close();
+    }
+  }
+  return `bin ${BIN.name} on fronts that are not Redis (closing, HTTP, silent), on ` +
+    `${runtimes.map(([r]) => path.basename(r)).join(" and ")}: stats and doctor exit 1 with ` +
+    "one line saying why";
+}
+
+/**
+ * Runs a program without blocking this process (the fake front it talks to lives here); its
+ * exit code and output.
+ */
+function runAsync(cmd: string, args: string[], redisUrl: string) {
+  console.log(`$ ${path.basename(cmd)} ${[BIN.name, ...args.slice(1)].join(" ")}`);
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      env: { ...process.env, REDIS_URL: redisUrl, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "", stderr = "";
+    child.stdout.on("data", (chunk) => stdout += chunk);
+    child.stderr.on("data", (chunk) => stderr += chunk);
+    child.on("error", (error) => reject(new BuildError(`could not run ${cmd}: ${error.message}`)));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
 }

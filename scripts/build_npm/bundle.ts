@@ -10,7 +10,7 @@
  * each entry may only import the packages its ENTRY_POINTS line in manifest.ts allows, through
  * its chunks too.
  *
- * tsc (TypeScript 5.9, see scripts/tsconfig.npm.json) emits the `.d.ts` files once; their
+ * tsc (TypeScript 5.9, see scripts/build_npm/tsconfig.json) emits the `.d.ts` files once; their
  * `./x.ts` imports are rewritten to `./x.js` for `npm/esm/` and copied as `.d.cts` with
  * `./x.cjs` imports for `npm/cjs/`. The declarations an entry reaches may only import the
  * packages its JavaScript may.
@@ -18,7 +18,7 @@
  * @module
  */
 import * as fs from "node:fs";
-import { builtinModules } from "node:module";
+import { builtinModules, createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
@@ -89,9 +89,18 @@ export async function bundle(deno: DenoJson, node: string): Promise<string> {
  * package has no dependency for it), runnable by `npx` (a `#!/usr/bin/env node` line). node-redis
  * is CommonJS: its `require()`s of Node's modules go through a `require` made for the module.
  * It may import nothing but Node's own modules.
+ *
+ * Kept small: minified (names kept, for error names and stack traces), and with node-redis's
+ * client alone ({@linkcode clientOnly}). The bin's own `await run()` is the only run:
+ * `import.meta.main` is defined false, or cli.ts's own `if (import.meta.main) await run()` would
+ * run the command a second time on runtimes where the bundle is the main module (Bun, Node >= 24).
  */
 async function bundleBin(deno: DenoJson): Promise<string> {
   const result = await esbuild.build({
+    minify: true,
+    keepNames: true,
+    define: { "import.meta.main": "false" },
+    plugins: [clientOnly],
     absWorkingDir: ROOT,
     stdin: {
       contents: `import { run } from "./${deno.cli}";\nawait run();\n`,
@@ -130,6 +139,28 @@ async function bundleBin(deno: DenoJson): Promise<string> {
 }
 
 /**
+ * Resolves cli.ts's `redis5` (the `redis` package, node-redis 5) to the `@redis/client` it
+ * depends on: `redis` is that client plus the modules of Redis Stack (Bloom, JSON, search, time
+ * series), about a fifth of the bin, which the tool never calls (it sends raw commands). The
+ * client's `createClient`, `createCluster` and error classes are the ones `redis` re-exports.
+ */
+const clientOnly: esbuild.Plugin = {
+  name: "node-redis-client-only",
+  setup(build) {
+    // The `redis` package's own dependency, as Node would find it from inside the package.
+    const redisEntry = createRequire(path.join(ROOT, "package.json")).resolve("redis5");
+    build.onResolve({ filter: /^redis5$/ }, async (args) => {
+      const client = await build.resolve("@redis/client", {
+        kind: args.kind,
+        resolveDir: path.dirname(redisEntry),
+      });
+      if (client.errors.length > 0) fail(`cannot resolve redis5's @redis/client`);
+      return { path: client.path };
+    });
+  },
+};
+
+/**
  * Fails unless the output `file` (relative to npm/), with every chunk it loads, imports only the
  * packages `entry` may import.
  */
@@ -161,7 +192,7 @@ function checkImports(metafile: esbuild.Metafile, entry: Entry, file: string): v
 function declarations(node: string): void {
   const types = fs.mkdtempSync(path.join(os.tmpdir(), "adapter-session-redis-types-"));
   try {
-    run(node, [TSC, "-p", path.join(ROOT, "scripts/tsconfig.npm.json"), "--outDir", types]);
+    run(node, [TSC, "-p", path.join(ROOT, "scripts/build_npm/tsconfig.json"), "--outDir", types]);
     const relativeTs = /(["'])(\.{1,2}\/[^"'\n]*?)\.ts\1/g;
     for (const file of listFiles(types)) {
       if (!file.endsWith(".d.ts")) fail(`tsc wrote an unexpected file: ${file}`);

@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
-import { installedVersion, ROOT, run, step, TSC, writeFile } from "./common.ts";
+import { capture, fail, installedVersion, ROOT, run, step, TSC, writeFile } from "./common.ts";
 import { type DenoJson, specifierOf } from "./manifest.ts";
 
 /** The npm aliases the repository installs the consumer's clients under. */
@@ -47,6 +47,39 @@ function tsconfig(options: Record<string, unknown>, files: string[]): string {
     null,
     2,
   );
+}
+
+/**
+ * What npm resolves for an app that installs the tarball alone beside node-redis 5, the case that
+ * met `ERESOLVE` with 2.1.2 (`npm install --dry-run` in the empty project `dir`): no conflict, and
+ * lucia-auth, the main entry's required peer, comes in with the package.
+ */
+export function peerResolution(dir: string, tarball: string): string[] {
+  step("3b. npm install --dry-run of the tarball alone beside redis 5: its peers resolve");
+  writeFile(path.join(dir, "package.json"), JSON.stringify({ name: "peers", private: true }));
+  const redis = `redis@${installedVersion("redis5")}`;
+  const output = capture("npm", [
+    "install",
+    "--dry-run",
+    "--no-audit",
+    "--no-fund",
+    "--prefer-offline",
+    // As an app's npm would, whatever this repository's .npmrc (legacy-peer-deps) and
+    // `npm run -s` (silent) pass on through the environment: the "add <name> <version>" lines
+    // are what is read.
+    "--legacy-peer-deps=false",
+    "--loglevel=notice",
+    tarball,
+    redis,
+  ], { cwd: dir });
+  console.log(output.trim());
+  const added = new Map([...output.matchAll(/^add (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
+  const lucia = added.get("lucia-auth") ??
+    fail(`npm did not add lucia-auth, the main entry's peer, with the package: ${output}`);
+  return [
+    `npm install of the tarball alone beside ${redis}: no ERESOLVE, and lucia-auth@${lucia} ` +
+    "added as the main entry's peer",
+  ];
 }
 
 /** Installs the tarball and its peers into `dir`, then type-checks the TypeScript programs. */

@@ -1,5 +1,5 @@
 /**
- * Step 7 of scripts/build_npm.ts: the contract suite (tests/contract.ts, through
+ * Step 7 of scripts/build_npm.ts: the contract suite (tests/contract/suite.ts, through
  * scripts/npm_smoke/contract_node.ts) on Node against the package installed in the consumer
  * project, bundled once as ESM and once as CommonJS so that it loads the package through
  * `import` and through `require`, with node-redis 4 and ioredis 5, under `node --test`.

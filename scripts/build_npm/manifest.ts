@@ -1,25 +1,33 @@
 /**
- * The npm package's identity and its package.json, with README.md, LICENSE and CHANGELOG.md
+ * The npm package's identity and its package.json, with README.md, LICENSE, CHANGELOG.md and docs/
  * copied next to it. Name, version, license and the entry points come from deno.json.
  *
  * @module
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CLIENTS } from "../../src/client.ts";
+import { CLIENTS } from "../../src/clients/table.ts";
 import { fail, OUT, readJson, ROOT, step, writeFile } from "./common.ts";
 
 /** The package's name on npm, which must be deno.json's too. */
 export const PACKAGE_NAME = "@lucia-auth/adapter-session-redis";
+/** The latest version published under that name (npm and JSR: the Lucia v2 adapter). */
+export const PUBLISHED = "2.1.2";
+
+/** True when the version `a` (`major.minor.patch`, a pre-release allowed) sorts above `b`. */
+export function sortsAbove(a: string, b: string): boolean {
+  const parse = (v: string) => /^(\d+)\.(\d+)\.(\d+)/.exec(v)?.slice(1).map(Number) ?? [];
+  const [x, y] = [parse(a), parse(b)];
+  if (x.length !== 3 || y.length !== 3) fail(`not a version: ${x.length !== 3 ? a : b}`);
+  const i = x.findIndex((part, k) => part !== y[k]);
+  return i !== -1 && x[i] > y[i];
+}
 const DESCRIPTION = "Redis session adapter for Lucia v1 (lucia-auth 1.x) and, as " +
   "@lucia-auth/adapter-session-redis/v2, for Lucia v2 (lucia 2.x): node-redis, ioredis, " +
   "Bun's RedisClient and Upstash; every write atomic, sessions expire exactly at their idle " +
   "expiry.";
-const REPOSITORY = {
-  type: "git",
-  url: "git+https://github.com/pilcrowOnPaper/lucia.git",
-  directory: "packages/adapter-session-redis",
-};
+// No `repository`: this project has no public repository yet, and the upstream Lucia monorepo
+// is not where this code lives. Add the field once there is a URL to point at.
 const KEYWORDS = [
   "lucia",
   "lucia-auth",
@@ -35,12 +43,12 @@ const KEYWORDS = [
 ];
 /**
  * The main entry's CommonJS build `require()`s lucia-auth, which is ESM-only: that needs require(esm),
- * unflagged from Node 20.19 and 22.12.
+ * unflagged from Node 20.19 and 22.12. The README states the same range once (Compatibility).
  */
-const ENGINES = { node: "^20.19.0 || >=22.12.0" };
+export const ENGINES = { node: "^20.19.0 || >=22.12.0" } as const;
 /**
  * Optional peers: the npm packages of the Redis clients `redis()` recognises, from the table of
- * clients in src/client.ts (Bun's client is built in, so it has none).
+ * clients in src/clients/table.ts (Bun's client is built in, so it has none).
  */
 const CLIENT_PEERS: Record<string, string> = Object.fromEntries(
   CLIENTS.flatMap(({ npm }) => {
@@ -109,6 +117,12 @@ export function readDenoJson(): DenoJson {
   );
   const { exports, ...deno } = file;
   if (deno.name !== PACKAGE_NAME) fail(`deno.json names ${deno.name}, expected ${PACKAGE_NAME}`);
+  if (!sortsAbove(deno.version, PUBLISHED)) {
+    fail(
+      `deno.json's version ${deno.version} must sort above ${PUBLISHED}, the version npm and JSR ` +
+        `have under this name: npm would never install it`,
+    );
+  }
   luciaRange(deno);
   if (typeof exports !== "object" || exports === null || Array.isArray(exports)) {
     fail(
@@ -147,13 +161,21 @@ export function readDenoJson(): DenoJson {
 
 /** The lucia-auth range of deno.json's import map: the package's peer dependency. */
 function luciaRange(deno: Pick<DenoJson, "imports">): string {
-  return /^npm:lucia-auth@(.+)$/.exec(deno.imports["lucia-auth"] ?? "")?.[1] ??
-    fail(`deno.json "imports" must map "lucia-auth" to "npm:lucia-auth@<range>"`);
+  return importRange(deno, "lucia-auth");
+}
+
+/** The range deno.json's import map gives the npm package `name` (`"npm:<name>@<range>"`). */
+function importRange(deno: Pick<DenoJson, "imports">, name: string): string {
+  const prefix = `npm:${name}@`;
+  const target = deno.imports[name] ?? "";
+  return target.startsWith(prefix)
+    ? target.slice(prefix.length)
+    : fail(`deno.json "imports" must map "${name}" to "${prefix}<range>"`);
 }
 
 /** Writes npm/package.json and copies the documents the package ships. */
 export function writeManifest(deno: DenoJson): void {
-  step("2. npm/package.json, README.md, LICENSE, CHANGELOG.md");
+  step("2. npm/package.json, README.md, LICENSE, CHANGELOG.md, docs/");
   const main = deno.entries.find((e) => e.subpath === ".") ?? fail(`no "." entry`);
   // TypeScript's node10 resolution (`moduleResolution: "node"`, the default with
   // `module: "commonjs"`) and older bundlers do not read "exports": for them, a subpath entry
@@ -171,7 +193,6 @@ export function writeManifest(deno: DenoJson): void {
     version: deno.version,
     description: DESCRIPTION,
     license: deno.license,
-    repository: REPOSITORY,
     keywords: KEYWORDS,
     type: "module",
     exports: {
@@ -187,12 +208,18 @@ export function writeManifest(deno: DenoJson): void {
     bin: { [BIN.name]: `./${BIN.file}` },
     sideEffects: false,
     engines: ENGINES,
-    files: ["esm/", "cjs/", BIN.file, ...fallbacks.map((f) => f.file), "CHANGELOG.md"],
-    peerDependencies: { "lucia-auth": luciaRange(deno), ...CLIENT_PEERS },
-    // All optional: the main entry needs lucia-auth, the /v2 entry (Lucia v2) does not; each app
-    // has the one Redis client it uses.
+    files: ["esm/", "cjs/", BIN.file, ...fallbacks.map((f) => f.file), "CHANGELOG.md", "docs/"],
+    peerDependencies: {
+      "lucia-auth": luciaRange(deno),
+      lucia: importRange(deno, "lucia"),
+      ...CLIENT_PEERS,
+    },
+    // lucia-auth is required: the main entry imports it (npm 7+ and pnpm install it with the
+    // package). The /v2 entry imports nothing, so `lucia` (Lucia v2) is optional, as is every
+    // Redis client: each app has the one it uses. The README tells a Lucia v2 app that the
+    // lucia-auth npm installs beside it goes unused.
     peerDependenciesMeta: Object.fromEntries(
-      ["lucia-auth", ...Object.keys(CLIENT_PEERS)].map((name) => [name, { optional: true }]),
+      ["lucia", ...Object.keys(CLIENT_PEERS)].map((name) => [name, { optional: true }]),
     ),
   };
   writeFile(path.join(OUT, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
@@ -203,6 +230,11 @@ export function writeManifest(deno: DenoJson): void {
     const from = path.join(ROOT, doc);
     if (!fs.existsSync(from)) fail(`${doc} is missing at the repository root`);
     fs.copyFileSync(from, path.join(OUT, doc));
+  }
+  // The manual the README links to (docs/*.md, relative links), beside it in the package.
+  fs.mkdirSync(path.join(OUT, "docs"), { recursive: true });
+  for (const page of fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md"))) {
+    fs.copyFileSync(path.join(ROOT, "docs", page), path.join(OUT, "docs", page));
   }
   console.log(JSON.stringify(pkg, null, 2));
   for (const { file, json } of fallbacks) console.log(`${file}: ${JSON.stringify(json)}`);

@@ -1,6 +1,6 @@
 /**
  * The contract suite, run by Node against the built npm package (not against `mod.ts`), over
- * two setups of tests/setups.ts: node-redis 4 and ioredis 5.
+ * two setups of tests/helpers/setups.ts: node-redis 4 and ioredis 5.
  *
  * scripts/build_npm.ts bundles this file twice with esbuild into the throwaway consumer project
  * that installed the packed tarball: once as an ES module (the package is loaded through its
@@ -11,8 +11,8 @@
  *
  * @module
  */
-import { contractSuite } from "../../tests/contract.ts";
-import { setupNamed } from "../../tests/setups.ts";
+import { contractSuite } from "../../tests/contract/suite.ts";
+import { setupNamed } from "../../tests/helpers/setups.ts";
 
 // build_npm.ts replaces the marker with "import" or "require" in each bundle.
 const marker = "__NPM_ENTRY__";

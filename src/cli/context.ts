@@ -4,16 +4,26 @@
  *
  * @module
  */
-import { toConnection } from "../client.ts";
-import type { Connection, Reply } from "../connection.ts";
-import { type Keys, keysFor } from "../options.ts";
-import { normalizeReply } from "../reply.ts";
-import { CliError, type CliIo, messageOf, type OpenRedis, redactUrl, UsageError } from "./io.ts";
+import { toConnection } from "../clients/table.ts";
+import type { Connection, Reply } from "../clients/connection.ts";
+import { type Keys, keysFor } from "../core/keys.ts";
+import { infoField, normalizeReply } from "../clients/reply.ts";
+import {
+  CliError,
+  type CliIo,
+  DEFAULT_CONNECT_TIMEOUT,
+  messageOf,
+  type OpenRedis,
+  redactUrl,
+  UsageError,
+} from "./io.ts";
 
 /** The options every command takes, as given. */
 export interface CommonOptions {
   readonly url?: string;
   readonly cluster: boolean;
+  /** Milliseconds (`--connect-timeout`); the default when not given. */
+  readonly connectTimeout?: number;
   readonly sessionNamespace?: string;
   readonly userSessionNamespace?: string;
   readonly json: boolean;
@@ -89,10 +99,10 @@ export function urlsOf(options: CommonOptions, env: CliIo["env"]): string[] {
   return urls;
 }
 
-function versionOf(info: Reply): number[] {
-  const text = typeof info === "string" ? info : "";
-  const found = /redis_version:([\d.]+)/.exec(text)?.[1] ?? "0";
-  return found.split(".").map(Number);
+/** The server's version from an `INFO` reply (`[7, 0, 15]`), or undefined when it gives none. */
+export function versionIn(info: Reply): number[] | undefined {
+  const found = typeof info === "string" ? infoField(info, "redis_version") : undefined;
+  return found?.split(".").map(Number);
 }
 
 /** True when `version` is at least `major.minor`. */
@@ -115,7 +125,11 @@ export async function withContext<T>(
   const url = urls.map(redactUrl).join(",");
   let redis: OpenRedis;
   try {
-    redis = await io.openRedis({ urls, cluster: options.cluster });
+    redis = await io.openRedis({
+      urls,
+      cluster: options.cluster,
+      connectTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
+    });
   } catch (error) {
     throw new CliError(`cannot connect to ${url}: ${messageOf(error)}`);
   }
@@ -128,7 +142,9 @@ export async function withContext<T>(
     // The default sections: `server` for the version, `cluster` to refuse a cluster node
     // reached without --cluster (a scan would then see one node's keys only).
     const info = await nodes[0].send(["INFO"]).catch(() => null);
-    if (!options.cluster && typeof info === "string" && /^cluster_enabled:1/m.test(info)) {
+    if (
+      !options.cluster && typeof info === "string" && infoField(info, "cluster_enabled") === "1"
+    ) {
       throw new CliError(`${url} is a node of a Redis Cluster: add --cluster`);
     }
     const context: Context = {
@@ -144,7 +160,7 @@ export async function withContext<T>(
       redis,
       connection: toConnection(redis.client),
       nodes,
-      version: versionOf(info),
+      version: versionIn(info) ?? [0],
     };
     return await work(context);
   } finally {

@@ -6,10 +6,12 @@
  * @module
  */
 import type { Command } from "./command.ts";
-import type { Context } from "./context.ts";
+import { type Context, type Node, versionIn } from "./context.ts";
 import {
+  answers,
   type Check,
-  clusterCheck,
+  clusterChecks,
+  connectedUser,
   evictionCheck,
   permissionsCheck,
   persistenceCheck,
@@ -18,7 +20,7 @@ import {
   versionCheck,
 } from "./doctor_checks.ts";
 
-const RANK: Record<Status, number> = { ok: 0, warn: 1, fail: 2 };
+const RANK: Record<Status, number> = { ok: 0, skip: 1, warn: 2, fail: 3 };
 
 /** What `doctor --json` prints. */
 export interface DoctorReport {
@@ -32,17 +34,34 @@ export interface DoctorReport {
   readonly checks: readonly Check[];
 }
 
+/** The version from `INFO server` of the first node that gives it (context's first may be down). */
+async function versionOf(context: Context, nodes: readonly Node[]): Promise<readonly number[]> {
+  if ((context.version[0] ?? 0) > 0) return context.version;
+  for (const node of nodes) {
+    const info = await node.send(["INFO", "server"]).catch(() => null);
+    const found = versionIn(info);
+    if (found !== undefined) return found;
+  }
+  return context.version;
+}
+
 /**
  * The checks: the version and the permissions once (as the adapter's connection sees them), the
- * others on every primary, keeping the worst outcome (named by its node on a cluster).
+ * others on every primary that answers, keeping the worst outcome (named by its node on a
+ * cluster); with `--cluster`, the cluster's state and its shards' replicas, a node that does not
+ * answer failing the first.
  */
 async function runChecks(context: Context, replicas: number | undefined): Promise<Check[]> {
-  const perNode = await Promise.all(context.nodes.map(async (node) => {
+  const reached = await Promise.all(
+    context.nodes.map(async (node) => [node, await answers(node)] as const),
+  );
+  const unreachable = reached.filter((r): r is readonly [Node, string] => r[1] !== true);
+  const nodes = reached.filter(([, ok]) => ok === true).map(([node]) => node);
+  const perNode = await Promise.all(nodes.map(async (node) => {
     const checks = [
       await evictionCheck(node),
       await persistenceCheck(node),
       await replicationCheck(node, replicas),
-      ...(context.cluster ? [await clusterCheck(node)] : []),
     ];
     return checks.map((c) =>
       context.nodes.length > 1 && c.status !== "ok"
@@ -50,14 +69,16 @@ async function runChecks(context: Context, replicas: number | undefined): Promis
         : c
     );
   }));
-  const worst = perNode[0].map((_, i) =>
+  const worst = (perNode[0] ?? []).map((_, i) =>
     perNode.map((checks) => checks[i]).reduce((a, b) => RANK[b.status] > RANK[a.status] ? b : a)
   );
+  const version = await versionOf(context, nodes);
+  const user = nodes.length > 0 ? await connectedUser(nodes[0], context.url) : "default";
   return [
-    versionCheck(context.version),
-    ...worst.slice(0, 3),
-    await permissionsCheck(context.connection, context.keys, context.version),
-    ...worst.slice(3),
+    versionCheck(version),
+    ...worst,
+    await permissionsCheck(context.connection, context.keys, version, user),
+    ...(context.cluster ? await clusterChecks(context.nodes, unreachable) : []),
   ];
 }
 
@@ -74,7 +95,12 @@ export function renderDoctor(report: DoctorReport): string {
   }
   const failed = report.checks.filter((c) => c.status === "fail").length;
   const warned = report.checks.filter((c) => c.status === "warn").length;
-  lines.push(`${failed} failed, ${warned} warning${warned === 1 ? "" : "s"}`, "");
+  const skipped = report.checks.filter((c) => c.status === "skip").length;
+  lines.push(
+    `${failed} failed, ${warned} warning${warned === 1 ? "" : "s"}` +
+      (skipped > 0 ? `, ${skipped} skipped (not allowed to this user)` : ""),
+    "",
+  );
   return lines.join("\n");
 }
 
@@ -95,10 +121,16 @@ sessions unsafe:
                with replicas without it: a failover can bring revoked sessions back); fails
                with fewer connected replicas than --replicas N (the durability option's
                replicas), or on a replica
-  permissions  the ACL allows the commands the adapter sends, and (Redis 7+) those its
-               scripts run, on the two namespaces
-  cluster      with --cluster: CLUSTER INFO says ok and every slot is served
-Each check prints ok, warn or fail with one line of advice. Exits with 1 when a check fails.
+  permissions  the ACL allows the commands the adapter sends and those its scripts run, on
+               the two namespaces (every refused one listed; the advice names the connected
+               user, from ACL WHOAMI or the URL)
+  cluster      with --cluster: every primary answers, CLUSTER INFO says ok and every slot
+               is served, and CLUSTER NODES flags no node fail or fail? (fails otherwise)
+  shards       with --cluster: every primary serving slots has a healthy replica (warns)
+Each check prints ok, warn, fail or skip with one line of advice; skip when this user may not
+run what the check needs (CONFIG GET, CLUSTER NODES: an application's ACL, as the README
+recommends it, refuses them), so run doctor as an administrator for those. Exits with 1 when a
+check fails.
 With --json: { url, version, ok, checks: [{ name, status, finding, advice }] }. Writes nothing.`,
   options: [{
     name: "replicas",

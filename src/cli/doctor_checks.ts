@@ -6,15 +6,23 @@
  *
  * @module
  */
-import * as commands from "../commands.ts";
-import type { Command as RedisCommand, Connection, Reply } from "../connection.ts";
-import { SCRIPT_COMMANDS } from "../lua_commands.ts";
-import type { Keys } from "../options.ts";
+import * as commands from "../clients/commands.ts";
+import type { Command as RedisCommand, Connection, Reply } from "../clients/connection.ts";
+import { infoField } from "../clients/reply.ts";
+import { SLOTS } from "../clients/key_slot.ts";
+import { SCRIPT_COMMANDS } from "../lua/commands.ts";
+import { evictionSettings, mayEvict } from "../store/eviction_check.ts";
+import type { Keys } from "../core/keys.ts";
 import { atLeast, type Node } from "./context.ts";
 import { messageOf } from "./io.ts";
+import { plural } from "./format.ts";
 
-/** How a check came out. */
-export type Status = "ok" | "warn" | "fail";
+/**
+ * How a check came out: `skip` when this user may not read what the check needs (`CONFIG GET`,
+ * `CLUSTER NODES`: an application's ACL, as the README recommends it, refuses them), so the check
+ * could not decide; run doctor as an administrator to have it.
+ */
+export type Status = "ok" | "warn" | "fail" | "skip";
 
 /** One check's outcome. */
 export interface Check {
@@ -25,11 +33,6 @@ export interface Check {
   readonly finding: string;
   /** What to do about it, in one line (for `warn` and `fail`). */
   readonly advice?: string;
-}
-
-/** The field of an `INFO` reply, or undefined. */
-export function infoField(info: string, field: string): string | undefined {
-  return new RegExp(`^${field}:(.*?)\\r?$`, "m").exec(info)?.[1];
 }
 
 /** What `send()` resolved with, or the error it rejected with. */
@@ -45,6 +48,16 @@ async function tryReply(send: () => Promise<Reply>): Promise<Reply | Error> {
 function refused(reply: Reply | Error): reply is Error {
   return reply instanceof Error &&
     /NOPERM|no permissions|can't access|insufficient ACL permissions/i.test(reply.message);
+}
+
+/** True for a command the user may not run, or that the server does not have (a renamed `CONFIG`). */
+function unavailable(reply: Reply | Error): reply is Error {
+  return refused(reply) || (reply instanceof Error && /unknown command/i.test(reply.message));
+}
+
+/** Advice for a check skipped because the user may not run `command`. */
+function skipAdvice(command: string): string {
+  return `Run doctor as a user allowed ${command} (an administrator) to check this.`;
 }
 
 /** False when `INFO` did not give the version (`[0]`). */
@@ -85,14 +98,24 @@ export async function evictionCheck(node: Node): Promise<Check> {
       advice: "Make sure maxmemory-policy is noeviction (ask your provider if CONFIG is refused).",
     };
   }
-  const policy = infoField(info, "maxmemory_policy") ?? "unknown";
-  const limit = Number(infoField(info, "maxmemory") ?? "0");
+  // The rule is the adapter's own warning's (store/eviction_check.ts); doctor also tells a
+  // policy that will evict once a limit is set (warn) from one that may evict now (fail).
+  const settings = evictionSettings(info);
+  const { policy, maxmemory } = settings;
   const advice = "Set maxmemory-policy to noeviction: under any other policy Redis may evict a " +
     "user's index, and signing the user out everywhere then misses live sessions.";
+  if (policy === undefined) {
+    return {
+      name: "eviction",
+      status: "warn",
+      finding: "INFO memory names no maxmemory-policy",
+      advice: "Make sure maxmemory-policy is noeviction (ask your provider if CONFIG is refused).",
+    };
+  }
   if (policy === "noeviction") {
     return { name: "eviction", status: "ok", finding: "maxmemory-policy noeviction" };
   }
-  if (limit === 0) {
+  if (!mayEvict(settings)) {
     return {
       name: "eviction",
       status: "warn",
@@ -103,7 +126,9 @@ export async function evictionCheck(node: Node): Promise<Check> {
   return {
     name: "eviction",
     status: "fail",
-    finding: `maxmemory-policy ${policy} with maxmemory ${limit} bytes: keys may be evicted`,
+    finding: `maxmemory-policy ${policy}${
+      maxmemory === undefined ? "" : ` with maxmemory ${maxmemory} bytes`
+    }: keys may be evicted`,
     advice,
   };
 }
@@ -112,8 +137,10 @@ export async function evictionCheck(node: Node): Promise<Check> {
 export async function persistenceCheck(node: Node): Promise<Check> {
   const info = await tryReply(() => node.send(["INFO", "persistence"]));
   const aof = typeof info === "string" ? infoField(info, "aof_enabled") : undefined;
+  let configRefused = false;
   const config = async (name: string) => {
     const reply = await tryReply(() => node.send(["CONFIG", "GET", name]));
+    if (unavailable(reply)) configRefused = true;
     if (!Array.isArray(reply)) return undefined;
     const flat = reply.flat();
     return typeof flat[1] === "string" ? flat[1] : undefined;
@@ -127,6 +154,16 @@ export async function persistenceCheck(node: Node): Promise<Check> {
     };
   }
   const save = await config("save");
+  if (aof === "0" && save === undefined && configRefused) {
+    return {
+      name: "persistence",
+      status: "skip",
+      finding: "append-only file off; whether RDB snapshots are on is unknown (CONFIG GET " +
+        "refused to this user)",
+      advice: skipAdvice("CONFIG GET") + " RDB snapshots alone bring revoked sessions back " +
+        "after a restart.",
+    };
+  }
   if (aof === undefined || save === undefined) {
     return {
       name: "persistence",
@@ -171,7 +208,10 @@ while i <= #ARGV do
 end
 return refused`;
 
-/** `GET, SET on session:*; ZADD on userSession:*`: what was refused, by key. */
+/**
+ * `GET, SET on session:*; ZADD on userSession:*` (or `DEL on session:* and userSession:*` when
+ * both namespaces refuse the same): what was refused, by key.
+ */
 function refusedList(keys: Keys, commands: readonly string[][], ordinals: readonly number[]) {
   const byKey = new Map<string, string[]>();
   for (const k of ordinals) {
@@ -179,20 +219,99 @@ function refusedList(keys: Keys, commands: readonly string[][], ordinals: readon
     const where = [keys.sessionPrefix, keys.userSessionPrefix].find((p) => key.startsWith(p)) ?? "";
     byKey.set(where, [...byKey.get(where) ?? [], name]);
   }
-  return [...byKey].map(([where, names]) =>
-    `${[...new Set(names)].join(", ")}${where === "" ? "" : ` on ${where}*`}`
-  ).join("; ");
+  const byNames = new Map<string, string[]>();
+  for (const [where, names] of byKey) {
+    const list = [...new Set(names)].join(", ");
+    byNames.set(list, [...byNames.get(list) ?? [], where]);
+  }
+  return [...byNames].map(([names, wheres]) => {
+    const on = wheres.filter((w) => w !== "").map((w) => `${w}*`);
+    return `${names}${on.length === 0 ? "" : ` on ${on.join(" and ")}`}`;
+  }).join("; ");
+}
+
+/**
+ * Each command the scripts run, sent on its own in a form that changes nothing on a key that does
+ * not exist (`SET … XX`, `ZADD … XX`, `PEXPIREAT` of a missing key): how its permission is tried
+ * where `redis.acl_check_cmd` cannot be (Redis < 7, or `EVAL` refused).
+ */
+const HARMLESS: Readonly<Record<string, (key: string) => string[]>> = {
+  DEL: (k) => ["DEL", k],
+  GET: (k) => ["GET", k],
+  LRANGE: (k) => ["LRANGE", k, "0", "0"],
+  MGET: (k) => ["MGET", k],
+  PEXPIREAT: (k) => ["PEXPIREAT", k, "1"],
+  PTTL: (k) => ["PTTL", k],
+  SET: (k) => ["SET", k, "", "XX"],
+  SMEMBERS: (k) => ["SMEMBERS", k],
+  TYPE: (k) => ["TYPE", k],
+  ZADD: (k) => ["ZADD", k, "XX", "0", "m"],
+  ZCARD: (k) => ["ZCARD", k],
+  ZRANGE: (k) => ["ZRANGE", k, "0", "0"],
+  ZREM: (k) => ["ZREM", k, "m"],
+  ZREMRANGEBYSCORE: (k) => ["ZREMRANGEBYSCORE", k, "1", "0"],
+  ZREVRANGE: (k) => ["ZREVRANGE", k, "0", "0"],
+  ZSCORE: (k) => ["ZSCORE", k, "m"],
+};
+
+/**
+ * The ordinals (from 1) of the script commands refused, tried one by one (see `HARMLESS`); a
+ * command with no harmless form is reported as refused only when its category is.
+ */
+async function triedOneByOne(
+  send: (command: RedisCommand) => Promise<Reply | Error>,
+  inScripts: readonly string[][],
+  note: (name: string, reply: Reply | Error) => void,
+): Promise<{ refused: number[]; unchecked: string[] }> {
+  const refusedOnes: number[] = [];
+  const unchecked = new Set<string>();
+  for (const [i, [name, key]] of inScripts.entries()) {
+    const form = key === undefined ? (name === "TIME" ? [name] : undefined) : HARMLESS[name]?.(key);
+    if (form === undefined) {
+      unchecked.add(name);
+      continue;
+    }
+    const reply = await send({ args: form, keys: key === undefined ? [] : [1] });
+    if (refused(reply)) refusedOnes.push(i + 1);
+    note(name, reply);
+  }
+  return { refused: refusedOnes, unchecked: [...unchecked] };
+}
+
+/**
+ * The user the connection is authenticated as: `ACL WHOAMI`, else (refused to most
+ * applications' users) the URL's user name, else `default`.
+ */
+export async function connectedUser(node: Node, url: string): Promise<string> {
+  const reply = await tryReply(() => node.send(["ACL", "WHOAMI"]));
+  if (typeof reply === "string" && reply !== "") return reply;
+  try {
+    const name = decodeURIComponent(new URL(url.split(",")[0]).username);
+    return name === "" ? "default" : name;
+  } catch {
+    return "default";
+  }
+}
+
+/** The ACL the README recommends for `user`, on these namespaces. */
+export function recommendedAcl(user: string, keys: Keys): string {
+  const name = /^[\w.@-]+$/.test(user) ? user : JSON.stringify(user);
+  return `ACL SETUSER ${name} ~${keys.sessionPrefix}* ~${keys.userSessionPrefix}* +@read ` +
+    "+@write +@scripting +info +time";
 }
 
 /**
  * ACL: the commands the adapter sends, tried on keys that do not exist (a refusal is a
- * `NOPERM`), and on Redis >= 7 the commands its scripts run, checked by `redis.acl_check_cmd`.
- * Sent through the routed connection, as the adapter sends them (once: the ACL is the user's).
+ * `NOPERM`), and the commands its scripts run, checked by `redis.acl_check_cmd` on Redis >= 7
+ * (else, or when `EVAL` itself is refused, each tried on its own in a form that writes nothing).
+ * Every refused command is listed. Sent through the routed connection, as the adapter sends them
+ * (once: the ACL is the user's). `user` is named in the advice.
  */
 export async function permissionsCheck(
   connection: Connection,
   keys: Keys,
   version: readonly number[],
+  user = "default",
 ): Promise<Check> {
   const send = (command: RedisCommand) => tryReply(() => connection.send(command));
   const probe = `doctor-probe-${Math.random().toString(36).slice(2)}`;
@@ -202,31 +321,42 @@ export async function permissionsCheck(
     ["ZRANGE", commands.zrange(index, "0", "-1")],
     ["MGET", commands.mget([session])],
     ["EVAL", commands.eval("return 1", [session], [])],
+    // Reading an index an earlier adapter left (a list or a set).
+    ["TYPE", commands.type(index)],
+    ["LRANGE", commands.lrange(index, "0", "-1")],
+    ["SMEMBERS", commands.smembers(index)],
   ];
-  const missing: string[] = [];
+  // Errors that are no refusal (a connection lost, a node down): the check cannot decide.
+  const errors = new Map<string, string>();
+  const note = (name: string, reply: Reply | Error) => {
+    if (reply instanceof Error && !refused(reply)) errors.set(name, messageOf(reply));
+  };
+  const direct: string[] = [];
   for (const [name, command] of needed) {
-    if (refused(await send(command))) missing.push(name);
+    const reply = await send(command);
+    if (refused(reply)) direct.push(name);
+    note(name, reply);
   }
-  // Redis 7 has redis.acl_check_cmd; with the version unknown, it is tried and an error ignored.
+  const missing = direct.length > 0 ? [direct.join(", ")] : [];
+  const inScripts = scriptCommands(session, index);
   const known = knownVersion(version);
-  if ((version[0] >= 7 || !known) && !missing.includes("EVAL")) {
-    const inScripts = scriptCommands(session, index);
+  let unchecked: string[] = [];
+  if ((version[0] >= 7 || !known) && !direct.includes("EVAL")) {
+    // Redis 7 has redis.acl_check_cmd; with the version unknown, it is tried and an error noted.
     const argv = inScripts.flatMap((c) => [String(c.length), ...c]);
     const reply = await send(commands.eval(ACL_SCRIPT, [], argv));
     if (Array.isArray(reply) && reply.length > 0) {
-      missing.push(`in scripts ${refusedList(keys, inScripts, reply.map(Number))}`);
-    } else if (reply instanceof Error && known) {
-      missing.push(`scripts' commands (${messageOf(reply)})`);
+      missing.push(`in scripts: ${refusedList(keys, inScripts, reply.map(Number))}`);
+    } else if (reply instanceof Error && (known || refused(reply))) {
+      if (refused(reply)) missing.push(`scripts' commands (${messageOf(reply)})`);
+      else note("the scripts' commands", reply);
     }
-  }
-  if (missing.length > 0) {
-    return {
-      name: "permissions",
-      status: "fail",
-      finding: `refused: ${missing.join(", ")}`,
-      advice: `Grant them on the two namespaces, e.g. ACL SETUSER app ~${keys.sessionPrefix}* ` +
-        `~${keys.userSessionPrefix}* +@read +@write +@scripting +info +time.`,
-    };
+  } else {
+    const tried = await triedOneByOne(send, inScripts, note);
+    unchecked = tried.unchecked;
+    if (tried.refused.length > 0) {
+      missing.push(`in scripts: ${refusedList(keys, inScripts, tried.refused)}`);
+    }
   }
   const optional: [string, RedisCommand, string][] = [
     [
@@ -241,19 +371,41 @@ export async function permissionsCheck(
     const reply = await send(command);
     if (refused(reply) || (reply instanceof Error && /unknown command/i.test(reply.message))) {
       degraded.push(`${name} (${effect})`);
-    }
+    } else if (!(reply instanceof Error && /NOSCRIPT/.test(reply.message))) note(name, reply);
   }
-  const scope = version[0] >= 7 || !known
-    ? "every command the adapter sends, and every one its scripts run, allowed"
-    : "every command the adapter sends allowed (those its scripts run are checked from Redis 7)";
-  if (degraded.length > 0) {
+  const failed = [...errors].map(([name, message]) => `${name} (${message})`);
+  const notChecked = failed.length > 0 ? [`could not check ${failed.join(", ")}`] : [];
+  const grant = recommendedAcl(user, keys);
+  if (missing.length > 0) {
+    return {
+      name: "permissions",
+      status: "fail",
+      finding: `refused: ${
+        [...missing, ...(degraded.length > 0 ? [degraded.join(", ")] : []), ...notChecked]
+          .join("; ")
+      }`,
+      advice: `Grant them to ${JSON.stringify(user)} on the two namespaces: ${grant}`,
+    };
+  }
+  if (degraded.length > 0 || notChecked.length > 0) {
     return {
       name: "permissions",
       status: "warn",
-      finding: `the adapter works, but refused: ${degraded.join(", ")}`,
-      advice: `Allow ${degraded.map((d) => d.split(" ")[0]).join(", ")} for the adapter's user.`,
+      finding: [
+        ...(degraded.length > 0 ? [`the adapter works, but refused: ${degraded.join(", ")}`] : []),
+        ...notChecked,
+      ].join("; "),
+      advice: degraded.length > 0
+        ? `Allow ${degraded.map((d) => d.split(" ")[0]).join(", ")} for ` +
+          `${JSON.stringify(user)}: ${grant}`
+        : "Run doctor again once every node answers.",
     };
   }
+  const scope = unchecked.length > 0
+    ? `every command the adapter sends, and those its scripts run but ${
+      unchecked.join(", ")
+    }, allowed`
+    : "every command the adapter sends, and every one its scripts run, allowed";
   return { name: "permissions", status: "ok", finding: scope };
 }
 
@@ -279,9 +431,13 @@ function replicasIn(info: string): ReplicaLine[] {
   return out;
 }
 
-/** A number from `CONFIG GET name`, or undefined when refused (managed services) or absent. */
-async function configNumber(node: Node, name: string): Promise<number | undefined> {
+/**
+ * A number from `CONFIG GET name`; undefined when absent, `"refused"` when the user may not run
+ * it (an application's ACL) or the server does not have it (managed services).
+ */
+async function configNumber(node: Node, name: string): Promise<number | undefined | "refused"> {
   const reply = await tryReply(() => node.send(["CONFIG", "GET", name]));
+  if (unavailable(reply)) return "refused";
   if (!Array.isArray(reply)) return undefined;
   const value = reply.flat()[1];
   return typeof value === "string" && value !== "" ? Number(value) : undefined;
@@ -329,13 +485,16 @@ export async function replicationCheck(node: Node, asked?: number): Promise<Chec
   const replicas = replicasIn(info);
   const online = replicas.filter((r) => r.state === "online");
   const lags = online.map((r) => r.lag === undefined ? "?" : `${r.lag} s`).join(", ");
-  const minToWrite = await configNumber(node, "min-replicas-to-write");
-  const maxLag = await configNumber(node, "min-replicas-max-lag");
+  const minSetting = await configNumber(node, "min-replicas-to-write");
+  const lagSetting = await configNumber(node, "min-replicas-max-lag");
+  const refusedConfig = minSetting === "refused";
+  const minToWrite = minSetting === "refused" ? undefined : minSetting;
+  const maxLag = lagSetting === "refused" ? undefined : lagSetting;
   const count = `${online.length} replica${online.length === 1 ? "" : "s"} connected` +
     (online.length > 0 ? ` (lag ${lags})` : "") +
     (replicas.length > online.length ? `, ${replicas.length - online.length} syncing` : "");
   const setting = minToWrite === undefined
-    ? "min-replicas-to-write unknown (CONFIG GET refused)"
+    ? `min-replicas-to-write unknown (CONFIG GET ${refusedConfig ? "refused" : "gave nothing"})`
     : `min-replicas-to-write ${minToWrite}` +
       (minToWrite > 0 && maxLag !== undefined ? ` (max lag ${maxLag} s)` : "");
   if (asked !== undefined && online.length < asked) {
@@ -354,6 +513,16 @@ export async function replicationCheck(node: Node, asked?: number): Promise<Chec
       finding: `no replicas: a failover has nothing to promote (${setting})`,
     };
   }
+  if (minToWrite === undefined && refusedConfig) {
+    return {
+      name: "replication",
+      status: "skip",
+      finding: `${count}; ${setting} to this user, so whether a failover can bring revoked ` +
+        "sessions back is unknown",
+      advice: skipAdvice("CONFIG GET") + " Without min-replicas-to-write, a failover can bring " +
+        "revoked sessions back.",
+    };
+  }
   if (minToWrite === undefined || minToWrite === 0) {
     return {
       name: "replication",
@@ -367,26 +536,155 @@ export async function replicationCheck(node: Node, asked?: number): Promise<Chec
   return { name: "replication", status: "ok", finding: `${count}, ${setting}${wanted}` };
 }
 
-/** `CLUSTER INFO`: the cluster is ok and serves every slot. */
-export async function clusterCheck(node: Node): Promise<Check> {
-  const info = await tryReply(() => node.send(["CLUSTER", "INFO"]));
-  if (typeof info !== "string") {
+/**
+ * How long a node may take to answer `PING` before doctor calls it unreachable, in ms: as long as
+ * connecting may take by default (`DEFAULT_CONNECT_TIMEOUT`), far above a healthy node's reply.
+ */
+export const ANSWER_MS = 2000;
+
+/** Whether the node answers `PING` within `ms`: true, or the error (or timeout) as text. */
+export async function answers(node: Node, ms = ANSWER_MS): Promise<true | string> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`no answer within ${ms} ms`), ms);
+  });
+  try {
+    const reply = await Promise.race([tryReply(() => node.send(["PING"])), late]);
+    if (typeof reply === "string" && reply !== "PONG") return reply;
+    if (reply instanceof Error && !refused(reply)) return messageOf(reply);
+    return true;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** One node as `CLUSTER NODES` lists it. @internal */
+export interface ClusterNodeLine {
+  readonly id: string;
+  /** `host:port` (the bus port and host name cut off). */
+  readonly address: string;
+  readonly flags: readonly string[];
+  /** The primary's id for a replica, else `-`. */
+  readonly primary: string;
+  readonly linked: boolean;
+  /** Slot ranges served (primaries). */
+  readonly slots: readonly string[];
+}
+
+/** Parses a `CLUSTER NODES` reply. @internal */
+export function parseClusterNodes(text: string): ClusterNodeLine[] {
+  return text.split("\n").map((line) => line.trim()).filter((line) => line !== "").map((line) => {
+    const [id, addr = "", flags = "", primary = "-", , , , link = "", ...slots] = line.split(" ");
     return {
+      id,
+      address: addr.split("@")[0].split(",")[0],
+      flags: flags.split(","),
+      primary,
+      linked: link === "connected",
+      slots: slots.filter((slot) => !slot.startsWith("[")),
+    };
+  });
+}
+
+/** True for a node the cluster has flagged as failing (`fail`, `fail?`) or without an address. */
+function failing(node: ClusterNodeLine): boolean {
+  return node.flags.some((f) => f === "fail" || f === "fail?" || f === "noaddr");
+}
+
+const isPrimary = (node: ClusterNodeLine) => node.flags.includes("master");
+
+/**
+ * The cluster's health, from every primary the client knows: `cluster` fails when a node does
+ * not answer, when `CLUSTER NODES` flags a node `fail` or `fail?` (a primary down, a replica
+ * lost), or when `CLUSTER INFO` is not ok on every slot; `shards` warns on a primary serving
+ * slots without a healthy replica (its failure would lose those slots and their sessions). Both
+ * are `skip` when the user may run neither `CLUSTER NODES` nor `CLUSTER INFO`.
+ */
+export async function clusterChecks(
+  nodes: readonly Node[],
+  unreachable: readonly (readonly [Node, string])[],
+): Promise<[Check, Check]> {
+  const problems = unreachable.map(([node, why]) => `${node.address} does not answer (${why})`);
+  let topology: ClusterNodeLine[] | undefined;
+  let nodesRefused = 0, infoRefused = 0;
+  const answering = nodes.filter((node) => !unreachable.some(([n]) => n === node));
+  for (const node of answering) {
+    const info = await tryReply(() => node.send(["CLUSTER", "INFO"]));
+    if (typeof info === "string") {
+      const state = infoField(info, "cluster_state") ?? "unknown";
+      const slots = Number(infoField(info, "cluster_slots_ok") ?? 0);
+      if (state !== "ok" || slots !== SLOTS) {
+        problems.push(`${node.address}: cluster_state ${state}, ${slots} of ${SLOTS} slots ok`);
+      }
+    } else if (unavailable(info)) {
+      infoRefused++;
+    } else {
+      problems.push(`${node.address}: CLUSTER INFO failed (${messageOf(info)})`);
+    }
+    if (topology === undefined) {
+      const reply = await tryReply(() => node.send(["CLUSTER", "NODES"]));
+      if (typeof reply === "string") topology = parseClusterNodes(reply);
+      else if (unavailable(reply)) nodesRefused++;
+    }
+  }
+  for (const node of topology ?? []) {
+    if (failing(node)) {
+      const role = isPrimary(node) ? "primary" : "replica";
+      const flag = node.flags.find((f) => f.startsWith("fail")) ?? "noaddr";
+      problems.push(`${role} ${node.address} flagged ${flag}`);
+    }
+  }
+  const skipped = problems.length === 0 && topology === undefined && answering.length > 0 &&
+    infoRefused === answering.length && nodesRefused > 0;
+  if (skipped) {
+    const skip = (name: string): Check => ({
+      name,
+      status: "skip",
+      finding: "CLUSTER INFO and CLUSTER NODES refused to this user",
+      advice: skipAdvice("CLUSTER INFO and CLUSTER NODES"),
+    });
+    return [skip("cluster"), skip("shards")];
+  }
+  const cluster: Check = problems.length === 0
+    ? {
+      name: "cluster",
+      status: "ok",
+      finding: `cluster_state ok, all ${SLOTS} slots served, ${
+        topology === undefined ? "every primary answers" : `all ${topology.length} nodes healthy`
+      }`,
+    }
+    : {
       name: "cluster",
       status: "fail",
-      finding: `CLUSTER INFO failed (${messageOf(info)})`,
-      advice: "Check that the node is part of a Redis Cluster and CLUSTER INFO is allowed.",
+      finding: problems.join("; "),
+      advice: "Bring the failed nodes back or replace them (redis-cli --cluster check), " +
+        "before relying on the cluster for sessions.",
     };
+  if (topology === undefined) {
+    return [cluster, {
+      name: "shards",
+      status: "skip",
+      finding: "CLUSTER NODES refused to this user: replicas per shard unknown",
+      advice: skipAdvice("CLUSTER NODES"),
+    }];
   }
-  const state = infoField(info, "cluster_state") ?? "unknown";
-  const slots = Number(infoField(info, "cluster_slots_ok") ?? 0);
-  if (state === "ok" && slots === 16384) {
-    return { name: "cluster", status: "ok", finding: "cluster_state ok, all 16384 slots served" };
-  }
-  return {
-    name: "cluster",
-    status: "fail",
-    finding: `cluster_state ${state}, ${slots} of 16384 slots ok`,
-    advice: "Fix the cluster (redis-cli --cluster check) before relying on it for sessions.",
-  };
+  const serving = topology.filter((n) => isPrimary(n) && !failing(n) && n.slots.length > 0);
+  const bare = serving.filter((primary) =>
+    !topology!.some((n) => n.primary === primary.id && !isPrimary(n) && !failing(n) && n.linked)
+  );
+  const shards: Check = bare.length === 0
+    ? {
+      name: "shards",
+      status: "ok",
+      finding: `${plural(serving.length, "shard")}, each with a replica`,
+    }
+    : {
+      name: "shards",
+      status: "warn",
+      finding: `${bare.length} of ${plural(serving.length, "shard")} without a healthy replica: ` +
+        bare.map((p) => `${p.address} (slots ${p.slots.join(",")})`).join(", "),
+      advice: "Add a replica to each (CLUSTER REPLICATE): if that primary fails, its slots, and " +
+        "the sessions in them, are lost until it comes back.",
+    };
+  return [cluster, shards];
 }

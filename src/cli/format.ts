@@ -12,6 +12,14 @@ export function count(n: number): string {
   return sign + digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
+/**
+ * A count and its noun, singular for exactly 1: `1 session`, `0 sessions`, `1,234 keys`;
+ * `many` for a plural that is not the noun with an `s`: `plural(3, "primary", "primaries")`.
+ */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${count(n)} ${n === 1 ? one : many}`;
+}
+
 /** A size in bytes: `512 B`, `4.2 KB`, `118.0 MB` (powers of 1024). */
 export function bytes(n: number): string {
   const units = ["B", "KB", "MB", "GB", "TB"];

@@ -7,6 +7,13 @@
  */
 
 /**
+ * How long connecting may take, in milliseconds, unless `--connect-timeout` says otherwise: the
+ * TCP connection, TLS, authentication and a first reply, all told. Past it the tool exits 1. Two
+ * seconds: far above a reachable server's handshake, short enough that a wrong address fails fast.
+ */
+export const DEFAULT_CONNECT_TIMEOUT = 2000;
+
+/**
  * Where to connect: one URL for a single server, one or more root nodes for a cluster.
  *
  * @example Nothing listens on port 1: opening it rejects at once, with no endless retrying
@@ -23,23 +30,31 @@ export interface RedisTarget {
   readonly urls: readonly string[];
   /** True to open a Redis Cluster client. */
   readonly cluster: boolean;
+  /**
+   * How long connecting may take in all, in milliseconds, until a Redis has answered (default
+   * 2,000: `--connect-timeout`).
+   */
+  readonly connectTimeout?: number;
 }
 
 /**
  * One primary of the deployment: the server itself when it is not a cluster.
  *
- * @example A node over a node-redis client (not connected here)
+ * @example A node over a node-redis client
  * ```ts
  * import assert from "node:assert/strict";
  * import { createClient } from "redis5";
  * import type { RedisNode } from "@lucia-auth/adapter-session-redis/cli";
  *
- * const client = createClient({ url: "redis://127.0.0.1:6379" });
+ * const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+ * const client = createClient({ url });
+ * await client.connect();
  * const node: RedisNode = {
- *   address: "127.0.0.1:6379",
+ *   address: new URL(url).host, // host:port
  *   send: (command) => client.sendCommand(command),
  * };
- * assert.equal(node.address, "127.0.0.1:6379");
+ * assert.equal(await node.send(["PING"]), "PONG");
+ * await client.quit();
  * ```
  */
 export interface RedisNode {
@@ -74,7 +89,9 @@ export interface RedisNode {
  * assert.equal(await run(["stats", "--url", "http://127.0.0.1"]), 2); // bad usage
  * assert.equal(opened.length, 0);
  * assert.equal(await run(["stats", "--url", "redis://127.0.0.1:1"]), 1); // an error
- * assert.deepEqual(opened, [{ urls: ["redis://127.0.0.1:1"], cluster: false }]);
+ * assert.deepEqual(opened, [
+ *   { urls: ["redis://127.0.0.1:1"], cluster: false, connectTimeout: 2000 },
+ * ]);
  * assert.match(stderr, /cannot connect to redis:\/\/127\.0\.0\.1:1: connection refused/);
  * ```
  */
@@ -122,7 +139,7 @@ export interface CliIo {
   stderr(text: string): void;
   /** True when standard error is a terminal: progress is then drawn as a bar. */
   readonly stderrIsTTY: boolean;
-  /** Connects to Redis; rejects (within about a second when unreachable) if it cannot. */
+  /** Connects to Redis; rejects, within the target's `connectTimeout`, if no Redis answers. */
   openRedis(target: RedisTarget): Promise<OpenRedis>;
 }
 

@@ -12,12 +12,16 @@ import type { Command } from "./command.ts";
 import type { CommonOptions } from "./context.ts";
 import { withContext } from "./context.ts";
 import { doctorCommand } from "./doctor.ts";
-import { CliError, type CliIo, messageOf, UsageError } from "./io.ts";
+import { plural } from "./format.ts";
+import { CliError, type CliIo, DEFAULT_CONNECT_TIMEOUT, messageOf, UsageError } from "./io.ts";
 import { revokeCommand, revokeUserCommand } from "./revoke.ts";
 import { sessionsCommand } from "./sessions.ts";
 import { statsCommand } from "./stats.ts";
 import { migrateCommand } from "./migrate.ts";
 import { TOOL } from "./tool.ts";
+
+/** The largest `--connect-timeout`, in ms (ten minutes): a larger value is a unit mistaken. */
+const MAX_CONNECT_TIMEOUT = 600_000;
 
 /** The commands, in the order the help lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -42,6 +46,14 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
     name: "cluster",
     kind: "flag",
     help: "Connect to a Redis Cluster; scan every primary",
+  },
+  {
+    name: "connect-timeout",
+    kind: "integer",
+    value: "<ms>",
+    min: 1,
+    max: MAX_CONNECT_TIMEOUT,
+    help: `How long connecting may take until Redis answers (default: ${DEFAULT_CONNECT_TIMEOUT})`,
   },
   {
     name: "session-namespace",
@@ -104,6 +116,9 @@ function commonOptions(options: Record<string, string | number | boolean>): Comm
   return {
     url: text("url"),
     cluster: options.cluster === true,
+    connectTimeout: typeof options["connect-timeout"] === "number"
+      ? options["connect-timeout"]
+      : undefined,
     sessionNamespace: text("session-namespace"),
     userSessionNamespace: text("user-session-namespace"),
     json: options.json === true,
@@ -113,10 +128,10 @@ function commonOptions(options: Record<string, string | number | boolean>): Comm
 function checkPositionals(command: Command, given: readonly string[]): void {
   const { name, min, max } = command.positionals;
   if (given.length < min) {
-    throw new UsageError(`${command.name} needs ${min === 1 ? `a ${name}` : `${min} ${name}s`}`);
+    throw new UsageError(`${command.name} needs ${min === 1 ? `a ${name}` : plural(min, name)}`);
   }
   if (max !== undefined && given.length > max) {
-    const what = max === 0 ? "no arguments" : `at most ${max} ${name}${max === 1 ? "" : "s"}`;
+    const what = max === 0 ? "no arguments" : `at most ${plural(max, name)}`;
     throw new UsageError(`${command.name} takes ${what}, got "${given[max] ?? given[0]}"`);
   }
 }
@@ -155,7 +170,23 @@ export async function main(io: CliIo, commands: readonly Command[] = COMMANDS): 
       io.stderr(`${TOOL}: ${error.message} (see \`${TOOL}${about ? ` ${about}` : ""} --help\`)\n`);
       return 2;
     }
-    io.stderr(`${TOOL}: ${error instanceof CliError ? error.message : messageOf(error)}\n`);
+    const message = error instanceof CliError ? error.message : messageOf(error);
+    io.stderr(`${TOOL}: ${withHint(message)}\n`);
     return 1;
   }
+}
+
+/**
+ * The message, and what to do about it when Redis refused the credentials (never echoing
+ * them: the URLs in messages have their password hidden).
+ */
+function withHint(message: string): string {
+  const where = "in the URL: --url redis://user:password@host:port (or REDIS_URL)";
+  if (/\bNOAUTH\b/.test(message)) {
+    return `${message.replace(/\.?$/, ".")} The server wants a password: give it ${where}`;
+  }
+  if (/\bWRONGPASS\b/.test(message)) {
+    return `${message.replace(/\.?$/, ".")} Check the user name and password ${where}`;
+  }
+  return message;
 }

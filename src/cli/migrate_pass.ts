@@ -2,18 +2,18 @@
  * The two passes of `migrate`, each a SCAN of every primary for one namespace, batch by batch
  * (the next SCAN already in flight while a batch is worked on; a batch's commands are sent at
  * once, so the client pipelines them). A real run sends one atomic script per key; a dry run
- * sends only reads and applies the same rules (`migrate_rules.ts`).
+ * sends only reads and applies the same rules (`core/migrate_rules.ts`).
  *
  * @module
  */
-import * as commands from "../commands.ts";
-import type { Reply } from "../connection.ts";
-import { convertLegacyIndex } from "../legacy.ts";
-import { replyShape } from "../reply.ts";
-import { scriptRunner } from "../scripts.ts";
+import * as commands from "../clients/commands.ts";
+import { convertLegacyIndex } from "../store/cluster_legacy.ts";
+import { keysFor } from "../core/keys.ts";
+import { failureOf, isWrongType, scored, timeOf } from "../clients/reply.ts";
+import { scriptRunner } from "../store/script_runner.ts";
 import { atLeast, type Context, type Node, patternOf } from "./context.ts";
-import { MIGRATE_SCRIPTS } from "./migrate_lua.ts";
-import { membersCommand, serverTime } from "./scan.ts";
+import { MIGRATE_SCRIPTS } from "../lua/migrate.ts";
+import { membersCommand, scanNode, serverTime } from "./scan.ts";
 import {
   dropsEntry,
   fixesIndexExpiry,
@@ -22,7 +22,7 @@ import {
   SESSION_ACTIONS,
   type SessionAction,
   sessionAction,
-} from "./migrate_rules.ts";
+} from "../core/migrate_rules.ts";
 
 /** What a run did (or, dry, would do). Field names are the JSON summary's. */
 export interface Counts {
@@ -42,6 +42,8 @@ export interface Counts {
   danglingEntriesDropped: number;
   /** Sorted-set indexes without an expiry given one. */
   indexExpiriesFixed: number;
+  /** Indexes of `--merge-user-session-namespace` merged into their user's index, then deleted. */
+  indexesMerged: number;
 }
 
 /** All counts at zero. @internal */
@@ -55,6 +57,7 @@ export function noCounts(): Counts {
     indexesConverted: 0,
     danglingEntriesDropped: 0,
     indexExpiriesFixed: 0,
+    indexesMerged: 0,
   };
 }
 
@@ -69,40 +72,30 @@ export interface PassOptions {
   readonly onBatch: OnBatch;
 }
 
-type Work = (node: Node, keys: string[]) => Promise<number>;
+/** The work done on one batch of keys; resolves with the keys changed. @internal */
+export type Work = (node: Node, keys: string[]) => Promise<number>;
 
-/** SCANs every primary for `prefix*`, and hands each batch of keys to `work`. */
-async function scanEach(context: Context, prefix: string, batch: number, work: Work, on: OnBatch) {
+/** SCANs every primary for `prefix*`, and hands each batch of keys to `work`. @internal */
+export async function scanEach(
+  context: Context,
+  prefix: string,
+  batch: number,
+  work: Work,
+  on: OnBatch,
+) {
   const pattern = patternOf(prefix);
   for (const node of context.nodes) {
-    const scan = async (cursor: string) => {
-      const reply = await node.send(["SCAN", cursor, "MATCH", pattern, "COUNT", String(batch)]);
-      const [next, keys] = Array.isArray(reply) ? reply : [];
-      if (typeof next !== "string" || !Array.isArray(keys)) {
-        throw new TypeError(`Unexpected reply from Redis to SCAN: ${replyShape(reply as Reply)}`);
-      }
-      return { next, keys: keys.map(String) };
-    };
-    let pending = scan("0");
-    for (;;) {
-      const { next, keys } = await pending;
-      if (next !== "0") {
-        pending = scan(next);
-        pending.catch(() => {}); // Awaited next round; until then not an unhandled rejection.
-      }
-      if (keys.length > 0) on(keys.length, await work(node, keys));
-      if (next === "0") break;
-    }
+    await scanNode(node, pattern, async (keys) => on(keys.length, await work(node, keys)), batch);
   }
 }
 
-/** GET, with a key holding no string read as undefined. */
-async function getValue(context: Context, key: string): Promise<string | null | undefined> {
+/** GET, with a key holding no string read as undefined. @internal */
+export async function getValue(context: Context, key: string): Promise<string | null | undefined> {
   try {
     const value = await context.connection.send(commands.get(key));
     return typeof value === "string" ? value : null;
   } catch (error) {
-    if (error instanceof Error && error.message.includes("WRONGTYPE")) return undefined;
+    if (isWrongType(error)) return undefined;
     throw error;
   }
 }
@@ -113,8 +106,8 @@ async function getValue(context: Context, key: string): Promise<string | null | 
  */
 const GROUP = 32;
 
-/** The keys in groups of one script each. */
-function groupsOf(context: Context, keys: string[]): string[][] {
+/** The keys in groups of one script each. @internal */
+export function groupsOf(context: Context, keys: string[]): string[][] {
   const size = context.cluster ? 1 : GROUP;
   return Array.from(
     { length: Math.ceil(keys.length / size) },
@@ -172,15 +165,6 @@ export async function sessionPass(context: Context, options: PassOptions): Promi
     options.dryRun ? dry : real,
     options.onBatch,
   );
-}
-
-/** `ZRANGE … WITHSCORES` as `[id, score]` pairs (RESP2 lists them flat, RESP3 as pairs). */
-function scored(reply: Reply): [string, number][] {
-  const flat = Array.isArray(reply) ? reply.flat() : [];
-  return Array.from({ length: flat.length >> 1 }, (_, i) => [
-    String(flat[2 * i]),
-    Number(flat[2 * i + 1]),
-  ]);
 }
 
 /** What pass 2 did to one index: the counts it adds. */
@@ -310,4 +294,113 @@ export async function indexPass(context: Context, options: PassOptions): Promise
     return changed;
   };
   await scanEach(context, keys.userSessionPrefix, options.batch, work, options.onBatch);
+}
+
+/** The merge pass's options: the pass's own, and the namespace merged from. @internal */
+export interface MergeOptions extends PassOptions {
+  /** The key prefix (`userSession:`) of the indexes merged into the context's. */
+  readonly fromPrefix: string;
+}
+
+const INDEX_TYPES = new Set(["list", "set", "zset"]);
+
+/**
+ * Times the cluster merge reads the other index again when it changed under it, before it stops
+ * (run it again): as many as the adapter's own legacy conversion allows (`cluster_legacy.ts`).
+ */
+const MERGE_ATTEMPTS = 10;
+
+/**
+ * The merge pass: every index under `fromPrefix` merged into the index of the same user under the
+ * context's namespace, after pass 2 has brought the target indexes up to date. On a single server
+ * one atomic step each (`mergeIndex`); on a cluster, one-key steps in an order that keeps every
+ * live session in an index the app reads or will read: the target gets the entries before the
+ * other index is deleted, and only if that one is still what was read. Indexes scanned here count
+ * as scanned.
+ *
+ * @internal
+ */
+export async function mergePass(context: Context, options: MergeOptions): Promise<void> {
+  const { counts, dryRun, fromPrefix } = options;
+  const { keys } = context;
+  const run = scriptRunner(context.connection);
+  const onServer = async (group: string[]): Promise<number[]> => {
+    const reply = await run(MIGRATE_SCRIPTS.mergeIndex, {
+      keys: {},
+      args: {
+        session_prefix: keys.sessionPrefix,
+        index_prefix: fromPrefix,
+        target_prefix: keys.userSessionPrefix,
+      },
+      rest: group,
+    });
+    const failure = failureOf(reply);
+    if (failure !== undefined) {
+      throw new TypeError(`mergeIndex refused on ${failure.key}: ${failure.message}`);
+    }
+    return (Array.isArray(reply) ? reply : []).map(Number);
+  };
+  const fromKeys = keysFor(
+    { value: keys.sessionPrefix.slice(0, -1), name: "--session-namespace", fallback: "" },
+    { value: fromPrefix.slice(0, -1), name: "--merge-user-session-namespace", fallback: "" },
+  );
+  // A cluster: both indexes converted by the adapter's cluster conversion, the entries worth
+  // keeping added to the target, then the other index deleted if it is still what was read.
+  const onCluster = async (index: string): Promise<number> => {
+    const userId = index.slice(fromPrefix.length);
+    const target = keys.userSession(userId);
+    for (let attempt = 0; attempt < MERGE_ATTEMPTS; attempt++) {
+      const kinds = await Promise.all(
+        [index, target].map(async (key) =>
+          String(await context.connection.send(commands.type(key)))
+        ),
+      );
+      if (!INDEX_TYPES.has(kinds[0]) || !(INDEX_TYPES.has(kinds[1]) || kinds[1] === "none")) {
+        return 0;
+      }
+      if (await convertLegacyIndex(context.connection, keys, run, userId) === undefined) return 0;
+      if (await convertLegacyIndex(context.connection, fromKeys, run, userId) === undefined) {
+        return 0;
+      }
+      const read = await context.connection.send(commands.zrange(index, "0", "-1", "WITHSCORES"));
+      const entries = scored(read);
+      const now = timeOf(await context.connection.send(commands.time()));
+      const values = await Promise.all(entries.map(([id]) => getValue(context, keys.session(id))));
+      const kept = entries.filter(([, score], i) =>
+        !dropsEntry(values[i], score, userId, now, true)
+      );
+      const added = await run(MIGRATE_SCRIPTS.clusterMergeAdd, {
+        keys: { index_key: target },
+        args: {},
+        rest: kept.flatMap(([id, score]) => [String(score), id]),
+      });
+      if (Number(added) !== 1) return 0;
+      const dropped = await run(MIGRATE_SCRIPTS.clusterMergeDrop, {
+        keys: { index_key: index },
+        args: { count: String(entries.length) },
+        rest: entries.flatMap(([id, score]) => [id, String(score)]),
+      });
+      if (Number(dropped) === 1) return 1;
+    }
+    throw new TypeError(`the index ${index} kept changing while it was merged`);
+  };
+  const dry = async (index: string): Promise<number> => {
+    const target = keys.userSession(index.slice(fromPrefix.length));
+    const [kind, targetKind] = await Promise.all(
+      [index, target].map(async (key) => String(await context.connection.send(commands.type(key)))),
+    );
+    return INDEX_TYPES.has(kind) && (INDEX_TYPES.has(targetKind) || targetKind === "none") ? 1 : 0;
+  };
+  const work: Work = async (_node, batch) => {
+    const merged = dryRun
+      ? await Promise.all(batch.map(dry))
+      : context.cluster
+      ? await Promise.all(batch.map(onCluster))
+      : (await Promise.all(groupsOf(context, batch).map(onServer))).flat();
+    const changed = merged.reduce((a, b) => a + b, 0);
+    counts.indexesScanned += batch.length;
+    counts.indexesMerged += changed;
+    return changed;
+  };
+  await scanEach(context, fromPrefix, options.batch, work, options.onBatch);
 }

@@ -9,16 +9,15 @@
  * @module
  */
 import type { Command } from "./command.ts";
-import { count } from "./format.ts";
+import { count, plural } from "./format.ts";
 import { CliError, messageOf } from "./io.ts";
-import { storeOf } from "./store.ts";
+import { storeOf } from "./open_store.ts";
 
-/** Ids per `deleteSession` call: one script (or one step per id on a cluster) each. */
+/**
+ * Ids per `deleteSession` call: one script (or one step per id on a cluster) each; a few hundred
+ * keep one script's run short and the list of keys it is given well under Lua's `unpack` limit.
+ */
 const CHUNK = 500;
-
-function plural(n: number, word: string): string {
-  return `${count(n)} ${word}${n === 1 ? "" : "s"}`;
-}
 
 async function attempt<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
@@ -47,20 +46,15 @@ not an error. With --json: { "requested": n, "revoked": n }.`,
       const chunk = ids.slice(i, i + CHUNK);
       const values = await attempt(
         "read the sessions",
-        () => Promise.all(chunk.map((id) => store.get(id))),
+        () => Promise.all(chunk.map((id) => store.getSession(id))),
       );
       revoked += values.filter((v) => v !== null).length;
-      await attempt("revoke the sessions", () => store.remove(chunk));
+      await attempt("revoke the sessions", () => store.deleteSession(chunk));
     }
     if (context.json) {
       context.io.stdout(JSON.stringify({ requested: ids.length, revoked }) + "\n");
     } else {
-      const missing = ids.length - revoked;
-      context.io.stdout(
-        `revoked ${plural(revoked, "session")}` +
-          (missing > 0 ? ` (${count(missing)} of the ${count(ids.length)} ids had none)` : "") +
-          "\n",
-      );
+      context.io.stdout(`revoked ${plural(revoked, "session")}${noneNote(ids, revoked)}\n`);
     }
     return 0;
   },
@@ -84,11 +78,15 @@ With --json: { "users": n, "revoked": n }.`,
     for (const userId of users) {
       const live = await attempt(
         `read the sessions of user "${userId}"`,
-        () => store.listByUser(userId),
+        () => store.getSessionsByUserId(userId),
       );
-      // listByUser also returns another user's session under a stale id; removeUser leaves it.
+      // getSessionsByUserId also returns another user's session under a stale id;
+      // deleteSessionsByUserId leaves it.
       revoked += live.filter(([, value]) => ownedBy(value, userId)).length;
-      await attempt(`revoke the sessions of user "${userId}"`, () => store.removeUser(userId));
+      await attempt(
+        `revoke the sessions of user "${userId}"`,
+        () => store.deleteSessionsByUserId(userId),
+      );
     }
     if (context.json) {
       context.io.stdout(JSON.stringify({ users: users.length, revoked }) + "\n");
@@ -100,6 +98,20 @@ With --json: { "users": n, "revoked": n }.`,
     return 0;
   },
 };
+
+/**
+ * What `revoke` adds when some ids had no session: ` (1 of the 3 ids had none)`, ` (the 1 id had
+ * none)`; and when an id looks shortened (as `sessions` prints them), that it cannot match.
+ */
+function noneNote(ids: readonly string[], revoked: number): string {
+  const missing = ids.length - revoked;
+  if (missing === 0) return "";
+  const of = missing === ids.length ? "the" : `${count(missing)} of the`;
+  const shortened = ids.some((id) => id.endsWith("…"))
+    ? "; an id ending in … is shortened: list whole ones with `sessions <userId> --full-ids`"
+    : "";
+  return ` (${of} ${plural(ids.length, "id")} had none${shortened})`;
+}
 
 /** True unless the value is a session of another user. */
 function ownedBy(value: string, userId: string): boolean {

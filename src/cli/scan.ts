@@ -5,42 +5,57 @@
  *
  * @module
  */
-import * as commands from "../commands.ts";
-import type { Command, Reply } from "../connection.ts";
+import * as commands from "../clients/commands.ts";
+import type { Command, Reply } from "../clients/connection.ts";
+import { timeOf } from "../clients/reply.ts";
 import type { Context, Node } from "./context.ts";
-import { CliError, messageOf } from "./io.ts";
+import { messageOf } from "./io.ts";
 
-/** Keys asked of each `SCAN` round (a hint: Redis may return more or fewer). */
+/**
+ * Keys asked of each `SCAN` round (a hint: Redis may return more or fewer): enough to make the
+ * round trips few, while one round still takes the server well under a millisecond.
+ */
 export const SCAN_COUNT = 1000;
 
-/** Session keys read at once by {@linkcode sessionValues}. */
+/** Session keys read at once by {@linkcode sessionValues}: as many as one `SCAN` round gives. */
 const GET_BATCH = 1000;
 
 /**
- * Calls `each` with every batch of keys under `pattern` on `node`, in order, one batch at a time.
- * A key may come twice if the server rehashes meanwhile (`SCAN`'s guarantee is only that every
- * key present throughout is returned).
+ * Calls `each` with every batch of keys under `pattern` on `node`, in order, one batch at a time;
+ * the next `SCAN` round (`count` keys asked) is already on its way while `each` works. A key may
+ * come twice if the server rehashes meanwhile (`SCAN`'s guarantee is only that every key present
+ * throughout is returned).
  */
 export async function scanNode(
   node: Node,
   pattern: string,
   each: (keys: string[]) => Promise<void>,
+  count: number = SCAN_COUNT,
 ): Promise<void> {
-  let cursor = "0";
-  do {
+  const round = async (cursor: string) => {
     let reply: Reply;
     try {
-      reply = await node.send(["SCAN", cursor, "MATCH", pattern, "COUNT", String(SCAN_COUNT)]);
+      reply = await node.send(["SCAN", cursor, "MATCH", pattern, "COUNT", String(count)]);
     } catch (error) {
-      throw new CliError(`SCAN failed on ${node.address}: ${messageOf(error)}`);
+      // Not a CliError: a command that stops on it says so (migrate: "run it again").
+      throw new Error(`SCAN failed on ${node.address}: ${messageOf(error)}`, { cause: error });
     }
     if (!Array.isArray(reply) || !Array.isArray(reply[1])) {
-      throw new CliError(`unexpected reply to SCAN from ${node.address}`);
+      throw new TypeError(`Unexpected reply from Redis to SCAN on ${node.address}`);
     }
-    cursor = String(reply[0]);
     const keys = reply[1].filter((key): key is string => typeof key === "string");
+    return { next: String(reply[0]), keys };
+  };
+  let pending = round("0");
+  for (;;) {
+    const { next, keys } = await pending;
+    if (next !== "0") {
+      pending = round(next);
+      pending.catch(() => {}); // Awaited next round; until then not an unhandled rejection.
+    }
     if (keys.length > 0) await each(keys);
-  } while (cursor !== "0");
+    if (next === "0") return;
+  }
 }
 
 /** The reply, or `fallback` when Redis answers with an error (`WRONGTYPE`, `NOPERM`). */
@@ -54,9 +69,7 @@ export async function replyOr<T>(pending: Promise<Reply>, fallback: T): Promise<
 
 /** The node's clock (`TIME`), in Unix milliseconds: the clock that expires its keys. */
 export async function serverTime(node: Node): Promise<number> {
-  const reply = await node.send(["TIME"]);
-  if (!Array.isArray(reply)) throw new CliError(`unexpected reply to TIME from ${node.address}`);
-  return Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000);
+  return timeOf(await node.send(["TIME"]));
 }
 
 /**

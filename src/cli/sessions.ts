@@ -7,9 +7,10 @@
  *
  * @module
  */
-import * as commands from "../commands.ts";
-import type { Command as RedisCommand, Reply } from "../connection.ts";
-import { parseSession, type StoredSession } from "../session.ts";
+import * as commands from "../clients/commands.ts";
+import type { Command as RedisCommand, Reply } from "../clients/connection.ts";
+import { shortId } from "../core/errors.ts";
+import { parseSession, type StoredSession } from "../core/session.ts";
 import type { Command } from "./command.ts";
 import type { Context } from "./context.ts";
 import { isoTime } from "./format.ts";
@@ -49,7 +50,7 @@ async function liveSessions(context: Context, userId: string): Promise<StoredSes
 
 /** One session as `sessions --json` lists it. */
 export interface SessionLine {
-  /** The session id. */
+  /** The session id: its start and `…` (the library's `shortId`), whole with `--full-ids`. */
   readonly id: string;
   /** `active` until `activeExpires`, then `idle` until `idleExpires`. */
   readonly state: "active" | "idle";
@@ -63,14 +64,20 @@ export interface SessionLine {
 export const sessionsCommand: Command = {
   name: "sessions",
   summary: "List a user's live sessions (id, active and idle expiry)",
-  usage: "sessions <userId> [--json]",
+  usage: "sessions <userId> [--full-ids] [--json]",
   description: `
 Lists the user's live sessions, one a line, by idle expiry: the session id, whether it is
 active or idle, and when its active and idle periods end. With --json, a JSON array of
-{ id, state, activeExpires, idleExpires } (times in Unix milliseconds). Reads only: an index
-left by an earlier adapter is read as it is, and ids of sessions that are gone stay listed in
-it (the adapter drops them as it goes, and migrate does at once).`,
-  options: [],
+{ id, state, activeExpires, idleExpires } (times in Unix milliseconds). A session id is a
+credential: it is shortened to its first characters and "…" (as in the adapter's error
+messages), in text and JSON alike, unless --full-ids is given. Reads only: an index left by an
+earlier adapter is read as it is, and ids of sessions that are gone stay listed in it (the
+adapter drops them as it goes, and migrate does at once).`,
+  options: [{
+    name: "full-ids",
+    kind: "flag",
+    help: "Print whole session ids (they are credentials: mind where the output goes)",
+  }],
   positionals: { name: "user id", min: 1, max: 1 },
   async run(context, args) {
     const userId = args.positionals[0];
@@ -81,8 +88,9 @@ it (the adapter drops them as it goes, and migrate does at once).`,
       throw new CliError(`cannot read the sessions of user "${userId}": ${messageOf(error)}`);
     }
     const now = Date.now();
+    const full = args.options["full-ids"] === true;
     const lines: SessionLine[] = found.map((s) => ({
-      id: s.id,
+      id: full ? s.id : shortId(s.id),
       state: s.active_expires > now ? "active" : "idle",
       activeExpires: s.active_expires,
       idleExpires: s.idle_expires,

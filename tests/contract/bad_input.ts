@@ -6,7 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { InvalidSessionDataError, RedisOperationError, type SessionSchema } from "../../mod.ts";
-import { clientCommands, recordCommands } from "../harness.ts";
+import { clientCommands, recordCommands } from "../helpers/harness.ts";
 import { type ContractContext, type Fixture, HOUR, session } from "./fixture.ts";
 
 /**
@@ -29,7 +29,7 @@ async function rejectsWithoutWriting(
   assert.deepEqual(clientCommands(seen), [], "no command may reach Redis");
 }
 
-/** Defines the group for one client; contractSuite() in tests/contract.ts calls it. */
+/** Defines the group for one client; contractSuite() in tests/contract/suite.ts calls it. */
 export function badInput(ctx: ContractContext, fixture: () => Fixture): void {
   describe("bad input and bad data", () => {
     it("setSession with a missing or empty id or user_id rejects with a TypeError before any Redis call", async () => {

@@ -5,10 +5,10 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { keysUnder, liveKeysUnder } from "../harness.ts";
+import { keysUnder, liveKeysUnder } from "../helpers/harness.ts";
 import { type ContractContext, type Fixture, HOUR, long, session } from "./fixture.ts";
 
-/** Defines the group for one client; contractSuite() in tests/contract.ts calls it. */
+/** Defines the group for one client; contractSuite() in tests/contract/suite.ts calls it. */
 export function deletingSessions(ctx: ContractContext, fixture: () => Fixture): void {
   describe("deleting sessions", () => {
     it("deleteSession removes the session and its id from the user's index", async () => {

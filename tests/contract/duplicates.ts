@@ -9,7 +9,7 @@ import { LuciaError } from "lucia-auth";
 import { snapshot } from "../faults/harness.ts";
 import { type ContractContext, type Fixture, HOUR, session } from "./fixture.ts";
 
-/** Defines the group for one client; contractSuite() in tests/contract.ts calls it. */
+/** Defines the group for one client; contractSuite() in tests/contract/suite.ts calls it. */
 export function duplicateIds(ctx: ContractContext, fixture: () => Fixture): void {
   describe("duplicate ids", () => {
     it("setSession on an id in use rejects with AUTH_DUPLICATE_SESSION_ID and changes nothing", async () => {

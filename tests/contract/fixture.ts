@@ -11,7 +11,7 @@ import redis, {
   type RedisSessionAdapterOptions,
   type SessionSchema,
 } from "../../mod.ts";
-import { type Admin, type Endpoint, freshNamespaces } from "../harness.ts";
+import { type Admin, type Endpoint, freshNamespaces } from "../helpers/harness.ts";
 
 /** An hour in milliseconds. */
 export const HOUR = 60 * 60 * 1000;

@@ -6,10 +6,10 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { clientCommands, liveKeysUnder, recordCommands } from "../harness.ts";
+import { clientCommands, liveKeysUnder, recordCommands } from "../helpers/harness.ts";
 import { type ContractContext, type Fixture, session } from "./fixture.ts";
 
-/** Defines the group for one client; contractSuite() in tests/contract.ts calls it. */
+/** Defines the group for one client; contractSuite() in tests/contract/suite.ts calls it. */
 export function idsAreData(ctx: ContractContext, fixture: () => Fixture): void {
   describe("ids are data, never patterns", () => {
     const strange = [

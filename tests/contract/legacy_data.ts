@@ -6,10 +6,10 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { liveKeysUnder, session as legacySession } from "../harness.ts";
+import { liveKeysUnder, session as legacySession } from "../helpers/harness.ts";
 import { type ContractContext, type Fixture, HOUR, session } from "./fixture.ts";
 
-/** Defines the group for one client; contractSuite() in tests/contract.ts calls it. */
+/** Defines the group for one client; contractSuite() in tests/contract/suite.ts calls it. */
 export function legacyData(ctx: ContractContext, fixture: () => Fixture): void {
   describe("data left by the earlier adapters", () => {
     const seedLegacy = async (

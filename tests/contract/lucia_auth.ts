@@ -6,10 +6,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import lucia from "lucia-auth";
-import { memoryUserAdapter } from "../memory_user_adapter.ts";
+import { memoryUserAdapter } from "../helpers/memory_user_adapter.ts";
 import { type ContractContext, type Fixture, HOUR } from "./fixture.ts";
 
-/** Defines the group for one client; contractSuite() in tests/contract.ts calls it. */
+/** Defines the group for one client; contractSuite() in tests/contract/suite.ts calls it. */
 export function withLuciaAuth(ctx: ContractContext, fixture: () => Fixture): void {
   describe("with lucia-auth 1.8", () => {
     const makeAuth = (autoDatabaseCleanup = true) => {

@@ -5,10 +5,10 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { keysUnder, sleep } from "../harness.ts";
+import { keysUnder, sleep } from "../helpers/harness.ts";
 import { type ContractContext, type Fixture, HOUR, session, YEAR } from "./fixture.ts";
 
-/** Defines the group for one client; contractSuite() in tests/contract.ts calls it. */
+/** Defines the group for one client; contractSuite() in tests/contract/suite.ts calls it. */
 export function storingAndReading(ctx: ContractContext, fixture: () => Fixture): void {
   describe("storing and reading sessions", () => {
     it("getSession returns null for an unknown id", async () => {
@@ -52,9 +52,12 @@ export function storingAndReading(ctx: ContractContext, fixture: () => Fixture):
 
     it("a session whose idle expiry has passed is gone", async () => {
       const { adapter } = fixture();
-      await adapter.setSession(session("short", "u", 150));
+      // Long enough that a slow machine still reads it before it expires; the wait is derived
+      // from its own idle expiry.
+      const short = session("short", "u", 1000);
+      await adapter.setSession(short);
       assert.notEqual(await adapter.getSession("short"), null);
-      await sleep(250);
+      await sleep(Number(short.idle_expires) - Date.now() + 50);
       assert.equal(await adapter.getSession("short"), null);
       assert.deepEqual(await adapter.getSessionsByUserId("u"), []);
     });

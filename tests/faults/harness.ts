@@ -8,8 +8,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import assert from "node:assert/strict";
-import { freePort, privateServerArgs, waitUntilUp } from "../../scripts/redis_server.ts";
-import { type Admin, keysUnder } from "../harness.ts";
+import { freePort, privateServerArgs, waitUntilUp } from "../../scripts/redis/server.ts";
+import { type Admin, keysUnder } from "../helpers/harness.ts";
 
 /** How long a redis-server may take to answer after it is spawned, on a loaded machine. */
 export const SERVER_UP_MS = 5_000;

@@ -14,7 +14,7 @@ import redis, {
   type LuciaV2SessionAdapter,
 } from "../../v2.ts";
 import { adapterNamespaces, freshKeyspace } from "../contract/fixture.ts";
-import { type Admin, HOUR, keysUnder, liveKeysUnder, session } from "../harness.ts";
+import { type Admin, HOUR, keysUnder, liveKeysUnder, session } from "../helpers/harness.ts";
 import { snapshot } from "../faults/harness.ts";
 
 /** What the suite needs: the inspection client, and the client under test. */
