@@ -28,7 +28,7 @@ export type SessionUpdate = Partial<BenchSession> & Record<string, unknown>;
 
 /** The operations; a subject leaves out those it has no equivalent for. */
 export interface Subject {
-  /** Short key: ours, ours2, oursV2, v2, raw, connect, floor (bench/server/floor.ts). */
+  /** Short key: ours, ours2, oursV2, v2, raw, connect, floor (research/server/floor.ts). */
   readonly key: SubjectKey;
   /** Client label for tables. */
   readonly client: string;

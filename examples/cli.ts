@@ -1,5 +1,5 @@
 /**
- * The README's "Command line" examples, rerun: a private redis-server, a dataset of 30,000 users
+ * docs/cli.md's examples, rerun: a private redis-server, a dataset of 30,000 users
  * left by lucia-auth 1.x's adapter (a LIST index, sessions with the ~54-year `EX`, one dead
  * session each) beside a few written by this adapter and by 2.1.2
  * (tests/helpers/cli_fixture.ts), then each command in turn, printed as the tool prints it. Run

@@ -3,7 +3,7 @@
  * (never REDIS_URL):
  *
  * 1. The Lucia mix (per 1,000 requests: 950 getSession, 20 setSession, 20 deleteSession, 8
- *    getSessionsByUserId, 2 deleteSessionsByUserId; bench/server/mix.ts's schedule), one request
+ *    getSessionsByUserId, 2 deleteSessionsByUserId; research/server/mix.ts's schedule), one request
  *    after another over node-redis 4, with getSession hitting sessions read before with
  *    probability 50 %, 90 % or 99 % (the others read a session never read before). Redis's work
  *    per 1,000 requests from `INFO commandstats` (the top-level commands the subject sent, plus the

@@ -5,7 +5,7 @@
  * (cross-checked with MONITOR on every primary), the Redis µs of its commands summed over the
  * primaries, their CPU time, and ops/s at concurrency 1 and 64.
  *
- * Starts its own cluster (scripts/redis_cluster.ts: 3 primaries and 3 replicas on free loopback
+ * Starts its own cluster (scripts/redis/cluster.ts: 3 primaries and 3 replicas on free loopback
  * ports; never REDIS_CLUSTER_URLS, as it flushes and resets statistics) and stops it when done;
  * if this process dies, the harness's watchdog removes the nodes.
  *

@@ -5,7 +5,7 @@
  * 1. Latency: a primary and a replica (`--replicaof`, direct); `deleteSession` one call after
  *    another, with `durability: { replicas: 1, timeout: 1000 }` and without, over node-redis 5
  *    and ioredis 5: median and 99th percentile per call.
- * 2. Failover: the sign-out run of tests/durability_fixture.ts with larger figures: users signed
+ * 2. Failover: the sign-out run of tests/helpers/durability_fixture.ts with larger figures: users signed
  *    out one after another, the replication link black-holed (the stalling proxy) after a third
  *    of them, sign-outs going on for `--stall` ms, then the replica promoted (`REPLICAOF NO ONE`);
  *    counted on it: acknowledged sign-outs that came back, and their live sessions. With the
@@ -16,7 +16,7 @@
  * deno run -A research/durability.ts --calls 200 --stall 300 --users 300
  * ```
  *
- * Prints markdown tables on stdout (the README's "Replication and failover" quotes them).
+ * Prints markdown tables on stdout (docs/server.md ("Replication and failover") quotes them).
  *
  * @module
  */

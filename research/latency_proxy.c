@@ -1,5 +1,5 @@
 /*
- * A TCP delay proxy for the benchmark's latency mode (the precise one; bench/latency_proxy.ts is
+ * A TCP delay proxy for the benchmark's latency mode (the precise one; research/latency_proxy.ts is
  * the fallback when no C compiler is present).
  *
  * Listens on 127.0.0.1:<listen_port> (0 picks a free port), forwards each connection to

@@ -1,5 +1,5 @@
 /**
- * The README's ACL user ("Redis server settings": `ACL SETUSER app on >… ~session:* ~userSession:*
+ * docs/server.md's ACL user ("Redis server settings": `ACL SETUSER app on >… ~session:* ~userSession:*
  * +@read +@write +@scripting +info +time`, here scoped to each case's namespaces) minus one of the
  * commands the scripts run, in turn, over data the inspection client prepared: every operation
  * either does all it should or rejects with a RedisOperationError naming the refused command (its
@@ -236,7 +236,7 @@ describe("An ACL user missing one of the commands the scripts run, over node-red
   }
 
   /**
-   * Runs every scenario as a user with the README's ACL less `command` (none: the whole ACL),
+   * Runs every scenario as a user with docs/server.md's ACL less `command` (none: the whole ACL),
    * each on namespaces of its own; returns what went wrong, one line per scenario.
    */
   async function runScenarios(command: Command | undefined): Promise<string[]> {

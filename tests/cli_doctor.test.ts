@@ -1,5 +1,5 @@
 /**
- * `doctor` under the README's own recommended ACL (no warning; what it may not read is skipped),
+ * `doctor` under docs/server.md's recommended ACL (no warning; what it may not read is skipped),
  * with refused commands (every one listed; the advice names the connected user), and on a Redis
  * Cluster that lost a primary (a failed node fails the check, a shard left without a replica
  * warns).
@@ -46,7 +46,7 @@ describe("doctor and the ACL", () => {
   const setUser = (name: string, rules: string[]) =>
     redis.admin.sendCommand(["ACL", "SETUSER", name, "reset", "on", ">pw", ...rules]);
 
-  it("gives no warning and no failure under the README's recommended ACL", async () => {
+  it("gives no warning and no failure under docs/server.md's recommended ACL", async () => {
     if (!redis.server.owned) return; // ACL users only on a server this file started.
     const rules = readmeAclRules();
     assert.ok(rules.includes("~session:*") && rules.includes("+time"), rules.join(" "));

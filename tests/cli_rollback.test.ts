@@ -217,7 +217,7 @@ function rollbackSuite(d: Deployment) {
   );
 
   it(
-    "the README's way back: run it while this adapter still serves, deploy 2.1.2, run it again; then 2.1.2 works for every user and signing out leaves nothing",
+    "the documented way back: run it while this adapter still serves, deploy 2.1.2, run it again; then 2.1.2 works for every user and signing out leaves nothing",
     long,
     async () => {
       const ns = freshNamespaces();

@@ -12,7 +12,7 @@
  * deadline, its calls and how many run at once, how long its fault lasts. None is a fixed wall
  * clock, which a loaded machine or a stuck client would overrun.
  *
- * Each scenario prints one line of figures (`fault: …`), collected in tests/README.md.
+ * Each scenario prints one line of figures (`fault: …`); tests/README.md describes them.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";

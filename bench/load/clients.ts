@@ -54,7 +54,7 @@ function makeSubject(
     case "connect":
       return isNodeRedis ? connectSubject(client as NodeRedisLike, label) : undefined;
     case "floor":
-      return undefined; // only in the server modes (bench/server/)
+      return undefined; // only in the server modes (research/server/)
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * The cluster mode's connections: a private Redis Cluster (scripts/redis_cluster.ts), this
+ * The cluster mode's connections: a private Redis Cluster (scripts/redis/cluster.ts), this
  * adapter over a node-redis 5 `createCluster()` client (its cluster path), 2.1.2 over node-redis
  * 4's `createCluster()` (the client it was written for: it calls `get`, `set`, `sAdd`,
  * `sMembers`, `del` and `sRem`, each of one key, which the cluster client routes by that key),

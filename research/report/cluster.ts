@@ -121,7 +121,7 @@ export function clusterSection(r: ClusterResult | undefined): string[] {
   const lines = [
     "## Redis Cluster: this adapter against 2.1.2",
     "",
-    `A private Redis Cluster started by the run (scripts/redis_cluster.ts): Redis ${r.redis}, ` +
+    `A private Redis Cluster started by the run (scripts/redis/cluster.ts): Redis ${r.redis}, ` +
     `${r.primaries} primaries and ${r.replicas} replicas on loopback, on the same machine as ` +
     `the client (ready in ${r.startSeconds.toFixed(1)} s, stopped after). **This adapter** ` +
     `(both entries) over ${r.clients.ours}, which takes its cluster path: every command ` +

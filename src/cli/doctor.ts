@@ -128,7 +128,7 @@ sessions unsafe:
                is served, and CLUSTER NODES flags no node fail or fail? (fails otherwise)
   shards       with --cluster: every primary serving slots has a healthy replica (warns)
 Each check prints ok, warn, fail or skip with one line of advice; skip when this user may not
-run what the check needs (CONFIG GET, CLUSTER NODES: an application's ACL, as the README
+run what the check needs (CONFIG GET, CLUSTER NODES: an application's ACL, as docs/server.md
 recommends it, refuses them), so run doctor as an administrator for those. Exits with 1 when a
 check fails.
 With --json: { url, version, ok, checks: [{ name, status, finding, advice }] }. Writes nothing.`,

@@ -1,6 +1,6 @@
 /**
  * The checks of `doctor`, each on one primary: what the adapter needs of the server, and what
- * would make sessions unsafe (see the README's "Redis server settings"). Nothing is written: the
+ * would make sessions unsafe (see docs/server.md ("Redis server settings")). Nothing is written: the
  * permissions are tried with commands on keys that do not exist, and (Redis >= 7) from a script
  * with `redis.acl_check_cmd`, which checks a command without running it.
  *
@@ -19,7 +19,7 @@ import { plural } from "./format.ts";
 
 /**
  * How a check came out: `skip` when this user may not read what the check needs (`CONFIG GET`,
- * `CLUSTER NODES`: an application's ACL, as the README recommends it, refuses them), so the check
+ * `CLUSTER NODES`: an application's ACL, as docs/server.md recommends it, refuses them), so the check
  * could not decide; run doctor as an administrator to have it.
  */
 export type Status = "ok" | "warn" | "fail" | "skip";
@@ -293,7 +293,7 @@ export async function connectedUser(node: Node, url: string): Promise<string> {
   }
 }
 
-/** The ACL the README recommends for `user`, on these namespaces. */
+/** The ACL docs/server.md recommends for `user`, on these namespaces. */
 export function recommendedAcl(user: string, keys: Keys): string {
   const name = /^[\w.@-]+$/.test(user) ? user : JSON.stringify(user);
   return `ACL SETUSER ${name} ~${keys.sessionPrefix}* ~${keys.userSessionPrefix}* +@read ` +

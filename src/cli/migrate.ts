@@ -1,6 +1,6 @@
 /**
  * `migrate [--dry-run] [--batch N] [--merge-user-session-namespace NS] [--to 2.1.2]`: brings data
- * left by the earlier adapters to the model of the README's "Models" in passes over every
+ * left by the earlier adapters to the model of docs/models.md in passes over every
  * primary (session keys, then index keys, then the merge), each write one atomic step the adapter
  * itself would make; `--to 2.1.2` goes the other way (`migrate_back.ts`). ARCHITECTURE.md,
  * "migrate", gives the passes and the invariant they keep.

@@ -129,7 +129,7 @@ export interface Subscriber {
  * @internal
  */
 export interface ClientKind {
-  /** The client's name, as the README's table of clients names it. */
+  /** The client's name, as the table of clients in docs/clients.md names it. */
   readonly name: string;
   /** How to make one, for the error that lists the supported clients. */
   readonly howToMake: string;

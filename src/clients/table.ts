@@ -55,7 +55,7 @@ export type RedisClient =
 
 /**
  * The supported clients, one row each. Their shapes do not overlap, so the order only sets how the
- * error below lists them. The README's table of clients names every row (`scripts/check_docs.ts`
+ * error below lists them. The table of clients in docs/clients.md names every row (`scripts/checks/docs.ts`
  * checks it), and the npm package's optional peer dependencies are the rows' `npm`.
  *
  * @internal

@@ -52,7 +52,7 @@ export interface RedisSessionAdapterOptions {
   /**
    * Milliseconds an operation may take before it rejects with a `DeadlineError` naming the
    * operation. The command is not withdrawn: it may still reach Redis later. Without a
-   * deadline, a call lasts as long as the client lets it (see the README's "Redis clients" for
+   * deadline, a call lasts as long as the client lets it (see docs/clients.md for
    * the settings that make each client fail fast when Redis is down).
    *
    * @default {undefined} (no deadline)
@@ -82,7 +82,7 @@ export interface RedisSessionAdapterOptions {
    * sent on the client's connection right after the write, reports at least `replicas` replicas
    * with it; otherwise it rejects with a `DurabilityError` (the change is applied on the primary,
    * and a retry is safe). Logins without a cap do not wait. Refused for Upstash (HTTP: no one
-   * connection to `WAIT` on). See the README's "Replication and failover" for what it promises
+   * connection to `WAIT` on). See docs/server.md ("Replication and failover") for what it promises
    * and what it does not.
    *
    * @default {undefined} (off: a revocation resolves once the primary has applied it)

@@ -1,6 +1,6 @@
 /**
  * Every command the adapter's scripts may run, on a single server and on a Redis Cluster, taken
- * from the scripts' own definitions: the list the README's ACL section gives and `doctor`
+ * from the scripts' own definitions: the list docs/server.md's ACL section gives and `doctor`
  * checks (`tests/lua_scripts.test.ts` holds the README to it).
  *
  * @module

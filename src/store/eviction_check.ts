@@ -51,7 +51,7 @@ export function evictionWarning(info: string): string | undefined {
     (maxmemory === undefined ? "" : ` with maxmemory ${maxmemory} bytes`) +
     ": when memory runs out, Redis may evict a user's session index, and signing that user " +
     'out everywhere would then miss live sessions. Set maxmemory-policy to "noeviction" (see ' +
-    'the README\'s "Redis server settings").';
+    'the package\'s docs/server.md, "Redis server settings").';
 }
 
 /**

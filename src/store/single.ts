@@ -1,5 +1,5 @@
 /**
- * The storage core: the session operations on the data model of the README's "Models",
+ * The storage core: the session operations on the data model of docs/models.md,
  * independent of which Lucia version's adapter sits on top. On a single Redis server each
  * operation is one command: a plain `GET`, or one of the scripts of `lua/single.ts`.
  *

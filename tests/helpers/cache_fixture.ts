@@ -12,7 +12,7 @@ import { type ClientSetup, setupNamed } from "./setups.ts";
 /** An inspection client (node-redis 4). */
 export type Admin = ReturnType<typeof createClient>;
 
-/** The client setups the cache supports, by their names in tests/setups.ts. */
+/** The client setups the cache supports, by their names in tests/helpers/setups.ts. */
 export const CACHED_SETUPS: ClientSetup[] = [
   setupNamed("node-redis 4"),
   setupNamed("node-redis 5"),

@@ -4,7 +4,7 @@
  * proxy only forwards bytes, and stops forwarding them on `stall()` without closing anything,
  * which is how a black-holed network looks to Redis), and a sign-out run that ends in a failover
  * (`REPLICAOF NO ONE` on the replica) and counts the acknowledged sign-outs the promoted replica
- * lost. bench/durability.ts runs the same with larger figures.
+ * lost. research/durability.ts runs the same with larger figures.
  *
  * @module
  */
