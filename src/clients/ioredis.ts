@@ -204,7 +204,7 @@ interface DuplicateClient {
   readonly stream?: { unref?(): void };
 }
 
-/** A Pub/Sub payload as ioredis's `messageBuffer` event gives it: null, a Buffer, or a list. */
+/** A Pub/Sub payload as ioredis's `messageBuffer` event gives it: null, bytes, or a list. */
 function payloadOf(message: unknown): string[] | null {
   if (message === null || message === undefined) return null;
   const list = Array.isArray(message) ? message : [message];
