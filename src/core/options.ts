@@ -153,19 +153,9 @@ export interface RedisSessionAdapterV2Options {
   /** As {@linkcode RedisSessionAdapterOptions.evictionWarning}. @default {true} */
   evictionWarning?: boolean;
   /** As {@linkcode RedisSessionAdapterOptions.durability}. @default {undefined} (off) */
-  durability?: {
-    /** How many replicas must have the change (a positive integer). */
-    replicas: number;
-    /** How long `WAIT` may wait for them, in milliseconds (a positive integer). */
-    timeout: number;
-  };
+  durability?: RedisSessionAdapterOptions["durability"];
   /** As {@linkcode RedisSessionAdapterOptions.cache}. @default {undefined} (off) */
-  cache?: {
-    /** The most sessions held (a positive integer); the least recently used go first. */
-    maxEntries: number;
-    /** How long a session may be served from the cache after it was read, in ms (a positive integer). */
-    maxAge: number;
-  };
+  cache?: RedisSessionAdapterOptions["cache"];
 }
 
 /** The `cache` option, checked. @internal */
