@@ -60,12 +60,30 @@ export function chartsDirOf(markdownPath: string): string {
  * ```
  */
 export function writeReport(data: RunData, markdownPath: string): string[] {
+  return writeWithCharts(
+    markdownPath,
+    headlineCharts(data),
+    CHART_NAMES,
+    (rel) => render(data, rel),
+  );
+}
+
+/**
+ * Writes the Markdown `markdown(chartsDir)` to `markdownPath` and the `charts` beside it (in
+ * {@linkcode chartsDirOf}), deleting any of `names` this run drew no chart for. Returns the paths
+ * written. The bench's report and research's share it.
+ */
+export function writeWithCharts(
+  markdownPath: string,
+  charts: readonly { name: string; svg: string }[],
+  names: readonly string[],
+  markdown: (chartsDir: string) => string,
+): string[] {
   const rel = chartsDirOf(markdownPath);
   const dir = join(dirname(markdownPath), rel);
-  const charts = headlineCharts(data);
   const written: string[] = [];
   if (charts.length) mkdirSync(dir, { recursive: true });
-  for (const name of CHART_NAMES) {
+  for (const name of names) {
     const chart = charts.find((c) => c.name === name);
     const path = join(dir, name);
     if (chart) {
@@ -73,7 +91,7 @@ export function writeReport(data: RunData, markdownPath: string): string[] {
       written.push(path);
     } else if (existsSync(path)) rmSync(path);
   }
-  writeFileSync(markdownPath, render(data, rel));
+  writeFileSync(markdownPath, markdown(rel));
   return [markdownPath, ...written];
 }
 

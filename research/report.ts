@@ -12,10 +12,9 @@
  *
  * @module
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
 import process from "node:process";
-import { chartsDirOf } from "../bench/report.ts";
+import { writeWithCharts } from "../bench/report.ts";
 import { Figures, throughputTable } from "../bench/report/figures.ts";
 import { fmtMs } from "../bench/report/format.ts";
 import { chartsSection } from "../bench/report/headline_charts.ts";
@@ -119,21 +118,12 @@ export function renderResearch(data: ResearchData, chartsDir?: string): string {
  * ```
  */
 export function writeResearchReport(data: ResearchData, markdownPath: string): string[] {
-  const rel = chartsDirOf(markdownPath);
-  const dir = join(dirname(markdownPath), rel);
-  const charts = researchCharts(data);
-  const written: string[] = [];
-  if (charts.length) mkdirSync(dir, { recursive: true });
-  for (const name of RESEARCH_CHART_NAMES) {
-    const chart = charts.find((c) => c.name === name);
-    const path = join(dir, name);
-    if (chart) {
-      writeFileSync(path, chart.svg);
-      written.push(path);
-    } else if (existsSync(path)) rmSync(path);
-  }
-  writeFileSync(markdownPath, renderResearch(data, rel));
-  return [markdownPath, ...written];
+  return writeWithCharts(
+    markdownPath,
+    researchCharts(data),
+    RESEARCH_CHART_NAMES,
+    (rel) => renderResearch(data, rel),
+  );
 }
 
 if (import.meta.main) {
